@@ -1,0 +1,41 @@
+namespace Hotswap;
+
+/// <summary>The step of a reload in which something happened, in the order the steps run.</summary>
+public enum ReloadPhase
+{
+    /// <summary>Reading the plugins root and each plugin's <c>current</c> file.</summary>
+    Discover,
+
+    /// <summary>Checking <c>plugin.json</c>, file hashes and the assemblies the plugin needs.</summary>
+    Verify,
+
+    /// <summary>Creating the load context and loading the entry assembly.</summary>
+    Load,
+
+    /// <summary>Running the plugin's constructor.</summary>
+    Construct,
+
+    /// <summary>Reading <see cref="Plugin.Reloadable"/>.</summary>
+    Reloadable,
+
+    /// <summary>Calling <see cref="Plugin.Export"/>.</summary>
+    Export,
+
+    /// <summary>Linking plugins and ordering them by dependency.</summary>
+    Link,
+
+    /// <summary>Calling <see cref="Plugin.OnLoadAsync"/>.</summary>
+    OnLoad,
+
+    /// <summary>Building the generation's <see cref="Hotswap.Vault"/>.</summary>
+    Vault,
+
+    /// <summary>Calling <see cref="Plugin.OnInitAsync"/>.</summary>
+    OnInit,
+
+    /// <summary>Publishing the new generation.</summary>
+    Switch,
+
+    /// <summary>Retiring an old version: <see cref="Plugin.OnFreeAsync"/> and unloading.</summary>
+    Free,
+}

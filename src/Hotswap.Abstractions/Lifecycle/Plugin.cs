@@ -1,0 +1,77 @@
+namespace Hotswap;
+
+/// <summary>
+/// The base class of every plugin. A plugin assembly names its subclass with
+/// <see cref="HotswapPluginAttribute"/>; the host creates one instance per loaded plugin version
+/// and drives it through the lifecycle below. Every member has a no-op default.
+/// </summary>
+/// <remarks>
+/// <para>Lifecycle of one plugin version, in this order:</para>
+/// <list type="number">
+/// <item><description>the public parameterless constructor;</description></item>
+/// <item><description><see cref="Reloadable"/> and <see cref="Export"/>;</description></item>
+/// <item><description><see cref="OnLoadAsync"/> (after every plugin of the new generation was created);</description></item>
+/// <item><description><see cref="OnInitAsync"/> (after the generation's <see cref="Vault"/> was built);</description></item>
+/// <item><description>calls through <see cref="Invoke"/> while the version serves;</description></item>
+/// <item><description><see cref="OnFreeAsync"/>, once, after the last call that used this version returned.</description></item>
+/// </list>
+/// <para>
+/// <see cref="OnFreeAsync"/> is also called when a reload fails after this version's
+/// <see cref="OnLoadAsync"/> was called, so it must tolerate a version that never served.
+/// </para>
+/// </remarks>
+public abstract class Plugin
+{
+    /// <summary>
+    /// Gets a value indicating whether later versions of this plugin may replace this one.
+    /// </summary>
+    /// <value>
+    /// <see langword="true"/> by default. When <see langword="false"/>, the first loaded version
+    /// stays for the life of the host and republished versions are reported as
+    /// <c>NotReloadable</c>.
+    /// </value>
+    public virtual bool Reloadable => true;
+
+    /// <summary>
+    /// Returns the object this plugin offers to the host and to other plugins.
+    /// </summary>
+    /// <returns>The exported object, or <see langword="null"/> (the default) to export nothing.</returns>
+    public virtual object? Export() => null;
+
+    /// <summary>
+    /// Called once every plugin of the new generation has been created, in dependency order.
+    /// </summary>
+    /// <param name="context">What the host tells this version about itself.</param>
+    /// <param name="cancellationToken">Cancelled when the reload is abandoned or times out.</param>
+    /// <returns>A task that completes when the plugin is loaded.</returns>
+    public virtual Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Called once the generation's <see cref="Vault"/> has been built, in dependency order.
+    /// </summary>
+    /// <param name="vault">The vault of the generation this version is joining.</param>
+    /// <param name="cancellationToken">Cancelled when the reload is abandoned or times out.</param>
+    /// <returns>A task that completes when the plugin is initialized.</returns>
+    public virtual Task OnInitAsync(Vault vault, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Called once, after the last call that used this version returned and no generation
+    /// uses it any more, in reverse dependency order. Release what the plugin holds here:
+    /// after it returns, the version's load context is unloaded.
+    /// </summary>
+    /// <param name="cancellationToken">Cancelled when the host's lifecycle timeout elapses.</param>
+    /// <returns>A task that completes when the plugin has released its resources.</returns>
+    public virtual Task OnFreeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Handles a call by name from the host (<c>Invoke</c>, <c>InvokeEach</c>).
+    /// </summary>
+    /// <param name="name">The name of the function to run.</param>
+    /// <param name="args">The arguments.</param>
+    /// <returns>
+    /// The result, or <see langword="null"/> (the default) when the plugin does not handle
+    /// <paramref name="name"/>. An asynchronous function returns a <see cref="Task"/>; the host
+    /// keeps this version alive until it completes.
+    /// </returns>
+    public virtual object? Invoke(string name, params object?[] args) => null;
+}

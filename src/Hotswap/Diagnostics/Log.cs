@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace Hotswap;
+
+/// <summary>Every log message of the runtime, with stable event ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Reload starting; generation {Generation} serving from {PluginsRoot}.")]
+    public static partial void ReloadStarting(ILogger logger, long generation, string pluginsRoot);
+
+    [LoggerMessage(2, LogLevel.Information, "Generation {Generation} published in {DurationMs:0.0} ms: {Plugins}.")]
+    public static partial void ReloadSucceeded(ILogger logger, long generation, double durationMs, string plugins);
+
+    [LoggerMessage(3, LogLevel.Debug, "Reload found nothing to change; generation {Generation} keeps serving.")]
+    public static partial void ReloadNothingChanged(ILogger logger, long generation);
+
+    [LoggerMessage(4, LogLevel.Error, "Reload failed: plugin {Plugin}, phase {Phase}, file {File}. The previous generation keeps serving.")]
+    public static partial void ReloadFailed(ILogger logger, string plugin, ReloadPhase phase, string file, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "OnFreeAsync of {Plugin}@{Version} failed; the version is unloaded anyway.")]
+    public static partial void OnFreeFailed(ILogger logger, string plugin, string version, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Warning, "A registration of {Plugin}@{Version} failed to dispose.")]
+    public static partial void RegistrationDisposeFailed(ILogger logger, string plugin, string version, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "{Plugin}@{Version} unloaded: collected {ElapsedMs:0.0} ms after Unload(), {Collections} forced collections.")]
+    public static partial void VersionUnloaded(ILogger logger, string plugin, string version, double elapsedMs, int collections);
+
+    [LoggerMessage(8, LogLevel.Error, "{Plugin}@{Version} is stuck after {ElapsedMs:0} ms: {Cause}")]
+    public static partial void UnloadStuck(ILogger logger, string plugin, string version, double elapsedMs, string cause);
+
+    [LoggerMessage(9, LogLevel.Error, "A handler of the {Event} event threw; the other handlers still ran.")]
+    public static partial void EventHandlerFailed(ILogger logger, string @event, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning, "The metadata cache handler {Handler} failed to clear its cache.")]
+    public static partial void ClearCacheFailed(ILogger logger, string handler, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Warning, "The host stopped before every retired version was freed within {TimeoutMs:0} ms; they are freed when their last call returns.")]
+    public static partial void DisposeTimedOut(ILogger logger, double timeoutMs);
+
+    [LoggerMessage(12, LogLevel.Error, "Retiring generation {Generation} failed.")]
+    public static partial void RetirementFailed(ILogger logger, long generation, Exception exception);
+}

@@ -1,0 +1,134 @@
+using System.Reflection;
+
+namespace Hotswap;
+
+/// <summary>Every message the runtime shows, as full sentences that say what to do next.</summary>
+internal static class SR
+{
+    public const string AllPlugins = "*";
+    public const string AlreadyLoaded = "A generation is already loaded. Call ReloadAsync to load what changed.";
+    public const string NothingLoaded = "No generation is loaded yet. Call LoadAsync first and check that it succeeded.";
+    public const string HostDisposed = "The plugin host was disposed before this reload could run.";
+    public const string ReloadCancelled = "the reload was cancelled because the host is shutting down.";
+    public const string RootMissing = "the plugins root does not exist. Create it, or fix PluginHostOptions.PluginsRoot.";
+    public const string VersionFolderMissing = "The version folder does not exist.";
+    public const string ManifestMissing = "plugin.json is missing: the version folder is incomplete or was not written by the Hotswap publisher.";
+    public const string ManifestIsNull = "plugin.json holds null instead of a manifest object.";
+    public const string FileMissing = "The file is listed in plugin.json but missing from the version folder.";
+    public const string FileNotListed = "The file is in the version folder but not listed in plugin.json; version folders must not be modified after publishing.";
+    public const string OptionRootRequired = "PluginsRoot is required.";
+
+    public static string InvalidPluginName(string name) => $"'{name}' is not a valid plugin name: use one folder name that does not start with a dot.";
+
+    public static string InvalidVersionName(string name) => $"'{name}' is not a valid version id: use one folder name that does not start with a dot.";
+
+    public static string BuildOutputMissing(string path) => $"The build output folder '{path}' does not exist. Build the plugin first.";
+
+    public static string EntryAssemblyMissing(string entry, string source) => $"The entry assembly '{entry}' is not in the build output '{source}'. Check PublishOptions.EntryAssembly.";
+
+    public static string EntryAssemblyUnknown(string source, int depsFiles) => $"Cannot tell the plugin's entry assembly: the build output '{source}' has {depsFiles} *.deps.json files instead of one. Set PublishOptions.EntryAssembly.";
+
+    public static string VersionFolderConflict(string path) => $"The version folder '{path}' already exists with different content. Publish again to get a new version id.";
+
+    public static string CannotActivate(string path) => $"Cannot make '{path}' current: it is not a published version folder (no plugin.json). Publish it first.";
+
+    public static string ManifestMalformed(string detail) => $"plugin.json is malformed: {detail}";
+
+    public static string ManifestFormatVersion(int version) => $"plugin.json has format version {version}, but this host reads format version {PluginManifest.CurrentFormatVersion}. Republish the plugin with a matching Hotswap version.";
+
+    public static string ManifestVersionMismatch(string manifest, string folder) => $"plugin.json names version '{manifest}', but its folder is '{folder}'; version folders must not be renamed.";
+
+    public static string ManifestNameInvalid(string name) => $"plugin.json names the plugin '{name}', which is not a valid plugin name.";
+
+    public static string ManifestNameMismatch(string manifest, string folder) => $"plugin.json names the plugin '{manifest}', but it was published under '{folder}'. Republish it under its own name.";
+
+    public static string PathEscapes(string path) => $"plugin.json lists the path '{path}', which escapes the version folder; only relative paths inside the folder are allowed.";
+
+    public static string PathListedTwice(string path) => $"plugin.json lists the path '{path}' twice.";
+
+    public static string FileSizeMismatch(long actual, long expected) => $"The file has {actual} bytes but plugin.json says {expected}: it was changed or truncated after publishing.";
+
+    public static string FileHashMismatch(string actual, string expected) => $"The file's SHA-256 is {actual} but plugin.json says {expected}: it was changed after publishing.";
+
+    public static string EntryNotListed(string entry) => $"plugin.json names the entry assembly '{entry}', which is not one of its listed files.";
+
+    public static string WithMore(string message, int more) => more switch
+    {
+        0 => message,
+        1 => message + " (1 more problem; run 'hotswap verify' on the folder for the full list)",
+        _ => message + $" ({more} more problems; run 'hotswap verify' on the folder for the full list)",
+    };
+
+    public static string RootUnreadable(Exception ex) => $"the plugins root cannot be read: {ex.Message}";
+
+    public static string NameCollision(string name, string other) => $"its folder name '{name}' differs only in case from '{other}'; plugin names must be unique ignoring case. Remove or rename one of them.";
+
+    public static string CurrentUnreadable(Exception ex) => $"the 'current' file cannot be read: {ex.Message}";
+
+    public static string CurrentInvalid(string content) => $"the 'current' file holds '{content}', which is not a version folder name. Publish with the Hotswap publisher, which writes it.";
+
+    public static string CurrentNamesMissingFolder(string version, string folder) => $"the 'current' file names version folder '{version}', which does not exist ({folder}). Publish the version folder before flipping 'current'.";
+
+    public static string NotAnAssembly(Exception ex) => $"the file is not a valid .NET assembly (truncated or corrupt): {ex.Message}";
+
+    public static string SharedVersionTooHigh(string assembly, Version built, Version host) => $"the plugin was built against {assembly} {built}, but the host provides {assembly} {host}. Rebuild the plugin against the host's version, or update the host.";
+
+    public static string DependencyMissing(AssemblyName reference, string referencedBy) => $"'{referencedBy}' needs {reference.FullName}, which the host does not provide and the version folder does not contain. Publish the plugin with all its private dependencies (dotnet publish).";
+
+    public static string DepsJsonUnreadable(Exception ex) => $"the plugin's deps.json cannot be read: {ex.Message}";
+
+    public static string LoadFailed(Exception ex) => $"the entry assembly could not be loaded ({ex.GetType().Name}): {ex.Message}";
+
+    public static string AttributeUnreadable(Exception ex) => $"the [assembly: HotswapPlugin] attribute could not be read ({ex.GetType().Name}): {ex.Message}";
+
+    public static string NoPluginAttribute(string? assembly) => $"the assembly '{assembly}' has no [assembly: HotswapPlugin(typeof(...))] attribute naming its plugin class. Add it, or publish the right assembly.";
+
+    public static string NotAPluginType(Type type) => $"[assembly: HotswapPlugin] names '{type.FullName}', which does not derive from Hotswap.Plugin.";
+
+    public static string NoUsableConstructor(Type type) => $"the plugin class '{type.FullName}' must be a non-abstract class with a public parameterless constructor.";
+
+    public static string HookThrew(string hook, Exception ex) => $"{hook} threw {ex.GetType().Name}: {ex.Message}";
+
+    public static string HookTimedOut(string hook, TimeSpan timeout) => $"{hook} did not complete within {timeout.TotalSeconds:0.###} s (PluginHostOptions.LifecycleTimeout).";
+
+    public static string HookName(ReloadPhase phase) => phase switch
+    {
+        ReloadPhase.Reloadable => "the Reloadable property",
+        ReloadPhase.Export => "Export()",
+        ReloadPhase.OnLoad => "OnLoadAsync",
+        ReloadPhase.OnInit => "OnInitAsync",
+        ReloadPhase.Free => "OnFreeAsync",
+        _ => phase.ToString(),
+    };
+
+    public static string Unexpected(Exception ex) => $"unexpected {ex.GetType().Name}: {ex.Message}";
+
+    public static string ExportNotOfType(string plugin, Type type, object? exported) => exported is null
+        ? $"Plugin '{plugin}' exports nothing, so it cannot be used as '{type.FullName}'."
+        : $"Plugin '{plugin}' exports a '{exported.GetType().FullName}', which is not a '{type.FullName}'.";
+
+    public static string PluginNotInGeneration(string plugin, long generation) => $"Generation {generation} has no plugin named '{plugin}'. Check the name, or that the plugin was published and loaded.";
+
+    public static string VersionFreed(PluginVersionInfo version) => $"Plugin version {version} was freed: its generation retired and its last lease was released. Acquire a new lease.";
+
+    public static string InvokeEachFailed(string plugin, string name, Exception ex) => $"Plugin '{plugin}' failed in Invoke(\"{name}\"): {ex.GetType().Name}: {ex.Message}";
+
+    public static string InvokeEachFailures(string name, int failed, int total) => $"{failed} of {total} plugins failed in Invoke(\"{name}\"); every plugin was still called.";
+
+    public static string FreeProblem(string reason) => $"OnFreeAsync did not complete cleanly ({reason}), so it may not have released what it holds. ";
+
+    public static string RegistrationProblem(Exception ex) => $"A registration given to IPluginContext.RegisterForDispose failed to dispose ({ex.GetType().Name}: {ex.Message}). ";
+
+    public static string NotDrained(long generation, long leases) => $"Generation {generation} retired but {leases} lease(s) on it are still held: a call is still running on this version (or a GenerationLease was not disposed). The version is freed when the last one is released.";
+
+    public static string NotCollected(PluginVersionInfo version, TimeSpan elapsed, int collections, string? knownProblem)
+        => $"The load context of {version} is still alive {elapsed.TotalMilliseconds:0} ms after Unload() and {collections} forced collections. {knownProblem}"
+            + "Something outside the plugin still references its code or objects: a delegate on a host or static event, an undisposed timer, a thread still running plugin code, a host cache keyed by a plugin type, or a kept exception. "
+            + "Register such things with IPluginContext.RegisterForDispose, or release them in OnFreeAsync. To find the chain: dotnet-dump analyze, then 'dumpheap -type LoaderAllocator' and 'gcroot'.";
+
+    public static string OptionPositive(string name) => $"{name} must be positive.";
+
+    public static string OptionRequired(string name) => $"{name} is required.";
+
+    public static string OptionsInvalid(List<string> errors) => "The plugin host options are not valid: " + string.Join(" ", errors);
+}

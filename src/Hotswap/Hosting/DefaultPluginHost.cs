@@ -1,0 +1,155 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hotswap;
+
+/// <summary>The host: leasing and calls here; reloads in <c>.Reload.cs</c>; retirement in <c>.Retire.cs</c>.</summary>
+internal sealed partial class DefaultPluginHost : PluginHost
+{
+    private readonly PluginHostOptions _options;
+    private readonly string _root;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly HostAssemblies _hostAssemblies = new();
+    private readonly UnloadWatchdog _watchdog;
+    private readonly CancellationTokenSource _disposing = new();
+    private PluginGeneration? _current;
+    private int _disposed;
+
+    public DefaultPluginHost(PluginHostOptions options)
+    {
+        _options = options;
+        _root = Path.GetFullPath(options.PluginsRoot!); // validated by Create.
+        _time = options.TimeProvider;
+        _loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("Hotswap.PluginHost");
+        _watchdog = new UnloadWatchdog(_time, options.UnloadTimeout, ReportUnloaded, ReportStuck);
+    }
+
+    public override long GenerationNumber => Volatile.Read(ref _current)?.Number ?? 0;
+
+    public override IReadOnlyList<PluginVersionInfo> StuckVersions => _watchdog.StuckVersions;
+
+    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    public override GenerationLease Acquire() => new(AcquireGeneration());
+
+    public override object? Invoke(string pluginName, string name, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(pluginName);
+        ArgumentNullException.ThrowIfNull(name);
+        PluginGeneration generation = AcquireGeneration();
+        try
+        {
+            return generation.Invoke(pluginName, name, args);
+        }
+        finally
+        {
+            generation.Release();
+        }
+    }
+
+    public override ValueTask<object?> InvokeAsync(string pluginName, string name, object?[]? args = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pluginName);
+        ArgumentNullException.ThrowIfNull(name);
+        PluginGeneration generation = AcquireGeneration();
+        object? result;
+        try
+        {
+            result = generation.Invoke(pluginName, name, args ?? []);
+        }
+        catch
+        {
+            generation.Release();
+            throw;
+        }
+
+        if (result is not Task task)
+        {
+            generation.Release();
+            return new ValueTask<object?>(result);
+        }
+
+        // The lease follows the plugin's task, not the caller's wait: a caller that stops waiting
+        // must not let the version be freed under code that is still running.
+        task.ContinueWith(static (_, state) => ((PluginGeneration)state!).Release(), generation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return AwaitResultAsync(task, cancellationToken);
+
+        static async ValueTask<object?> AwaitResultAsync(Task task, CancellationToken cancellationToken)
+        {
+            await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return TaskResult(task);
+        }
+    }
+
+    public override void InvokeEach(string name, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        PluginGeneration generation = AcquireGeneration();
+        try
+        {
+            generation.InvokeEach(name, args);
+        }
+        finally
+        {
+            generation.Release();
+        }
+    }
+
+    public override void InvokeEachBackward(string name, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        PluginGeneration generation = AcquireGeneration();
+        try
+        {
+            generation.InvokeEachBackward(name, args);
+        }
+        finally
+        {
+            generation.Release();
+        }
+    }
+
+    private PluginGeneration AcquireGeneration()
+    {
+        while (true)
+        {
+            PluginGeneration? generation = Volatile.Read(ref _current);
+            if (generation is null)
+            {
+                ObjectDisposedException.ThrowIf(IsDisposed, this);
+                throw new InvalidOperationException(SR.NothingLoaded);
+            }
+
+            if (generation.TryAcquire())
+            {
+                return generation;
+            }
+
+            // The generation retired between the read and the lease: the next read sees its successor.
+        }
+    }
+
+    /// <summary>Reads a completed task's result without knowing its type; <see langword="null"/> for a plain <see cref="Task"/>.</summary>
+    private static object? TaskResult(Task task)
+    {
+        for (Type? type = task.GetType(); type is not null && type != typeof(Task); type = type.BaseType)
+        {
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Task<>))
+            {
+                Type resultType = type.GetGenericArguments()[0];
+                return resultType.FullName == "System.Threading.Tasks.VoidTaskResult"
+                    ? null
+                    : type.GetProperty(nameof(Task<object>.Result), BindingFlags.Public | BindingFlags.Instance)!.GetValue(task); // Task<T> always has Result.
+            }
+        }
+
+        return null;
+    }
+
+    private protected override void OnEventHandlerFailed(string eventName, Exception exception)
+        => Log.EventHandlerFailed(_logger, eventName, exception);
+}

@@ -1,0 +1,202 @@
+namespace Hotswap;
+
+/// <summary>
+/// Loads the plugins of a plugins root, serves calls on the current generation, reloads them
+/// transactionally, and retires old versions once their last call returned.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Thread safety: every member may be called from any thread. Callers never take a lock: a call
+/// leases the current generation, runs on it from start to end, and releases it. Reloads are
+/// serialized; requests made while one runs coalesce into one follow-up reload.
+/// </para>
+/// <para>
+/// Events are raised on the thread doing the work (the reload, or a background retirement), never
+/// under a lock; an exception thrown by a handler is logged and ignored.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = "plugins" });
+/// (await host.LoadAsync()).EnsureSuccess();
+/// string greeting = (string)host.Invoke("world", "greet", "you")!;
+/// </code>
+/// </example>
+public abstract class PluginHost : IAsyncDisposable
+{
+    private protected PluginHost()
+    {
+    }
+
+    /// <summary>Raised when a reload starts.</summary>
+    public event EventHandler<ReloadingEventArgs>? Reloading;
+
+    /// <summary>Raised when a reload succeeded (including a reload with nothing to do).</summary>
+    public event EventHandler<ReloadedEventArgs>? Reloaded;
+
+    /// <summary>Raised when a reload failed; the previous generation keeps serving.</summary>
+    public event EventHandler<ReloadFailedEventArgs>? ReloadFailed;
+
+    /// <summary>Raised when a retired version has drained its calls, before its <c>OnFreeAsync</c> and unload.</summary>
+    public event EventHandler<UnloadingEventArgs>? Unloading;
+
+    /// <summary>Raised when a retired version's load context was proven collected.</summary>
+    public event EventHandler<UnloadedEventArgs>? Unloaded;
+
+    /// <summary>Raised when a retired version was not drained, or not collected, within <see cref="PluginHostOptions.UnloadTimeout"/>.</summary>
+    public event EventHandler<UnloadStuckEventArgs>? UnloadStuck;
+
+    /// <summary>Gets the number of the generation serving now; 0 before the first successful load.</summary>
+    public abstract long GenerationNumber { get; }
+
+    /// <summary>Gets the retired versions whose unload was reported stuck and that are still in memory.</summary>
+    public abstract IReadOnlyList<PluginVersionInfo> StuckVersions { get; }
+
+    /// <summary>Creates a host. Nothing is loaded until <see cref="LoadAsync"/>.</summary>
+    /// <param name="options">The options; validated here, every error reported at once.</param>
+    /// <returns>The host.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The options are not valid.</exception>
+    public static PluginHost Create(PluginHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.PluginsRoot))
+        {
+            errors.Add(SR.OptionRootRequired);
+        }
+
+        if (options.LifecycleTimeout <= TimeSpan.Zero && options.LifecycleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add(SR.OptionPositive(nameof(options.LifecycleTimeout)));
+        }
+
+        if (options.UnloadTimeout <= TimeSpan.Zero)
+        {
+            errors.Add(SR.OptionPositive(nameof(options.UnloadTimeout)));
+        }
+
+        if (options.TimeProvider is null)
+        {
+            errors.Add(SR.OptionRequired(nameof(options.TimeProvider)));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(SR.OptionsInvalid(errors), nameof(options));
+        }
+
+        return new DefaultPluginHost(options);
+    }
+
+    /// <summary>Loads the first generation from the plugins root.</summary>
+    /// <param name="data">Data handed to every plugin through <see cref="IPluginContext.Data"/>.</param>
+    /// <param name="cancellationToken">Stops waiting for the result; the load itself runs to its end.</param>
+    /// <returns>What happened to each plugin; on failure, the plugin, phase and file.</returns>
+    /// <exception cref="InvalidOperationException">A generation is already loaded: call <see cref="ReloadAsync"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    public abstract Task<ReloadResult> LoadAsync(object? data = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reloads: loads what was republished, added or removed beside the serving generation, then
+    /// switches to the new generation in one atomic step, or changes nothing if any step fails.
+    /// </summary>
+    /// <param name="data">Data handed to the new versions through <see cref="IPluginContext.Data"/>; when requests coalesce, the last one's data is used.</param>
+    /// <param name="cancellationToken">Stops waiting for the result; the reload itself runs to its end.</param>
+    /// <returns>What happened to each plugin; on failure, the plugin, phase and file.</returns>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    public abstract Task<ReloadResult> ReloadAsync(object? data = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Leases the current generation, so several calls see the same versions.</summary>
+    /// <returns>The lease; dispose it when done.</returns>
+    /// <exception cref="InvalidOperationException">No generation is loaded yet.</exception>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    public abstract GenerationLease Acquire();
+
+    /// <summary>Calls <see cref="Plugin.Invoke"/> on one plugin of the current generation, under a lease.</summary>
+    /// <param name="pluginName">The plugin's name (case-insensitive).</param>
+    /// <param name="name">The function's name.</param>
+    /// <param name="args">The arguments.</param>
+    /// <returns>What the plugin returned.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="pluginName"/> or <paramref name="name"/> is <see langword="null"/>.</exception>
+    /// <exception cref="KeyNotFoundException">The current generation has no plugin of that name.</exception>
+    /// <exception cref="InvalidOperationException">No generation is loaded yet.</exception>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    public abstract object? Invoke(string pluginName, string name, params object?[] args);
+
+    /// <summary>
+    /// Calls <see cref="Plugin.Invoke"/> on one plugin of the current generation and, when it
+    /// returns a <see cref="Task"/>, awaits it, holding the lease until the task completes.
+    /// </summary>
+    /// <param name="pluginName">The plugin's name (case-insensitive).</param>
+    /// <param name="name">The function's name.</param>
+    /// <param name="args">The arguments, or <see langword="null"/> for none.</param>
+    /// <param name="cancellationToken">Stops waiting; the lease is still held until the plugin's task completes.</param>
+    /// <returns>What the plugin returned, or the result of the task it returned.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="pluginName"/> or <paramref name="name"/> is <see langword="null"/>.</exception>
+    /// <exception cref="KeyNotFoundException">The current generation has no plugin of that name.</exception>
+    /// <exception cref="InvalidOperationException">No generation is loaded yet.</exception>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    public abstract ValueTask<object?> InvokeAsync(string pluginName, string name, object?[]? args = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <see cref="Plugin.Invoke"/> on every plugin of the current generation, in dependency order.</summary>
+    /// <param name="name">The function's name.</param>
+    /// <param name="args">The arguments.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is <see langword="null"/>.</exception>
+    /// <exception cref="AggregateException">One or more plugins threw; every plugin was still visited.</exception>
+    /// <exception cref="InvalidOperationException">No generation is loaded yet.</exception>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    public abstract void InvokeEach(string name, params object?[] args);
+
+    /// <summary>Calls <see cref="Plugin.Invoke"/> on every plugin of the current generation, in reverse dependency order.</summary>
+    /// <param name="name">The function's name.</param>
+    /// <param name="args">The arguments.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is <see langword="null"/>.</exception>
+    /// <exception cref="AggregateException">One or more plugins threw; every plugin was still visited.</exception>
+    /// <exception cref="InvalidOperationException">No generation is loaded yet.</exception>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    public abstract void InvokeEachBackward(string name, params object?[] args);
+
+    /// <summary>
+    /// Stops reloading, retires the serving generation, waits (up to <see cref="PluginHostOptions.UnloadTimeout"/>)
+    /// for its calls to drain and its versions to be freed, and unloads them.
+    /// </summary>
+    /// <returns>A task that completes when the host has stopped.</returns>
+    public abstract ValueTask DisposeAsync();
+
+    private protected void OnReloading(ReloadingEventArgs args) => Raise(Reloading, args);
+
+    private protected void OnReloaded(ReloadedEventArgs args) => Raise(Reloaded, args);
+
+    private protected void OnReloadFailed(ReloadFailedEventArgs args) => Raise(ReloadFailed, args);
+
+    private protected void OnUnloading(UnloadingEventArgs args) => Raise(Unloading, args);
+
+    private protected void OnUnloaded(UnloadedEventArgs args) => Raise(Unloaded, args);
+
+    private protected void OnUnloadStuck(UnloadStuckEventArgs args) => Raise(UnloadStuck, args);
+
+    private protected abstract void OnEventHandlerFailed(string eventName, Exception exception);
+
+    private void Raise<T>(EventHandler<T>? handler, T args, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(handler))] string eventName = "")
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        foreach (EventHandler<T> single in handler.GetInvocationList().Cast<EventHandler<T>>())
+        {
+            try
+            {
+                single(this, args);
+            }
+#pragma warning disable CA1031 // Isolation boundary: a failing subscriber must not fail a reload or a retirement, nor stop the other subscribers.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                OnEventHandlerFailed(eventName, ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+
+namespace Hotswap;
+
+/// <summary>Options of a <see cref="PluginHost"/>.</summary>
+public sealed class PluginHostOptions
+{
+    /// <summary>Gets or sets the plugins root: one folder per plugin, each with a <c>current</c> file and immutable version folders.</summary>
+    /// <value>Required; <see langword="null"/> by default.</value>
+    public string? PluginsRoot { get; set; }
+
+    /// <summary>Gets or sets how long one lifecycle hook (<c>OnLoadAsync</c>, <c>OnInitAsync</c>, <c>OnFreeAsync</c>) may run before it counts as failed.</summary>
+    /// <value>30 seconds by default.</value>
+    public TimeSpan LifecycleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets how long a retiring version may take to drain its calls, and then, after
+    /// <c>Unload()</c>, to be proven collected, before <see cref="PluginHost.UnloadStuck"/> is raised.
+    /// </summary>
+    /// <value>10 seconds by default.</value>
+    public TimeSpan UnloadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets the logger factory of the host and of the plugins' <see cref="IPluginContext.Logger"/>.</summary>
+    /// <value><see langword="null"/> by default: nothing is logged.</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Gets or sets the source of time for timeouts, delays and durations.</summary>
+    /// <value><see cref="TimeProvider.System"/> by default.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Gets or sets the host services offered to plugins through <see cref="IPluginContext.Services"/>.</summary>
+    /// <value><see langword="null"/> by default: plugins see an empty provider.</value>
+    public IServiceProvider? Services { get; set; }
+
+    /// <summary>
+    /// Gets or sets the factory of each generation's <see cref="Vault.Extension"/>, called once per
+    /// generation after every new plugin's <c>OnLoadAsync</c> and before any <c>OnInitAsync</c>.
+    /// </summary>
+    /// <value><see langword="null"/> by default: vaults have no extension.</value>
+    public Func<object>? ExtensionFactory { get; set; }
+}

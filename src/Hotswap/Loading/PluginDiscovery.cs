@@ -1,0 +1,73 @@
+namespace Hotswap;
+
+/// <summary>Step 1 of a reload: reads the plugins root and every plugin's <c>current</c> file.</summary>
+internal static class PluginDiscovery
+{
+    /// <summary>Lists the published plugins, ordered by name. Throws <see cref="PluginLoadException"/> (phase Discover).</summary>
+    public static List<DiscoveredPlugin> Scan(string pluginsRoot)
+    {
+        if (!Directory.Exists(pluginsRoot))
+        {
+            throw new PluginLoadException(SR.AllPlugins, ReloadPhase.Discover, pluginsRoot, SR.RootMissing);
+        }
+
+        string[] directories;
+        try
+        {
+            directories = Directory.GetDirectories(pluginsRoot);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new PluginLoadException(SR.AllPlugins, ReloadPhase.Discover, pluginsRoot, SR.RootUnreadable(ex), ex);
+        }
+
+        Array.Sort(directories, StringComparer.Ordinal);
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var found = new List<DiscoveredPlugin>(directories.Length);
+        foreach (string directory in directories)
+        {
+            string name = Path.GetFileName(directory);
+            if (name.StartsWith('.'))
+            {
+                continue;
+            }
+
+            if (seen.TryGetValue(name, out string? other))
+            {
+                throw new PluginLoadException(name, ReloadPhase.Discover, directory, SR.NameCollision(name, other));
+            }
+
+            seen.Add(name, name);
+            string current = PluginLayout.CurrentFile(directory);
+            if (!File.Exists(current))
+            {
+                continue; // not published yet: the first build is still running, or the folder is not a plugin.
+            }
+
+            string version;
+            try
+            {
+                version = File.ReadAllText(current).Trim();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new PluginLoadException(name, ReloadPhase.Discover, current, SR.CurrentUnreadable(ex), ex);
+            }
+
+            if (!PluginLayout.IsValidName(version))
+            {
+                throw new PluginLoadException(name, ReloadPhase.Discover, current, SR.CurrentInvalid(version));
+            }
+
+            string versionDirectory = Path.Combine(directory, version);
+            if (!Directory.Exists(versionDirectory))
+            {
+                throw new PluginLoadException(name, ReloadPhase.Discover, current, SR.CurrentNamesMissingFolder(version, versionDirectory));
+            }
+
+            found.Add(new DiscoveredPlugin(name, directory, version, versionDirectory));
+        }
+
+        return found;
+    }
+}

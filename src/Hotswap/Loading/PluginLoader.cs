@@ -1,0 +1,172 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+
+namespace Hotswap;
+
+/// <summary>Steps 2 and 3 of a reload for one plugin: verify the version folder, load it, create the plugin.</summary>
+internal static class PluginLoader
+{
+    /// <summary>Checks the folder and every assembly the plugin needs. Throws <see cref="PluginLoadException"/> (phase Verify).</summary>
+    public static async Task<PluginVersion> VerifyAsync(DiscoveredPlugin plugin, HostAssemblies host, CancellationToken cancellationToken)
+    {
+        VerificationResult result = await PluginPublisher.VerifyAsync(plugin.VersionDirectory, cancellationToken).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            VerificationProblem first = result.Problems[0];
+            throw new PluginLoadException(plugin.Name, ReloadPhase.Verify, first.FilePath, SR.WithMore(first.Message, result.Problems.Count - 1));
+        }
+
+        PluginManifest manifest = result.Manifest!; // a valid result always has its manifest.
+        string manifestPath = Path.Combine(plugin.VersionDirectory, PluginManifest.FileName);
+        if (!string.Equals(manifest.Name, plugin.Name, StringComparison.Ordinal))
+        {
+            throw new PluginLoadException(plugin.Name, ReloadPhase.Verify, manifestPath, SR.ManifestNameMismatch(manifest.Name, plugin.Name));
+        }
+
+        string entry = PluginLayout.ResolveInside(plugin.VersionDirectory, manifest.EntryAssembly)!; // verified above.
+        CheckDependencies(plugin.Name, entry, host);
+        return new PluginVersion(plugin.Name, plugin.Version, plugin.VersionDirectory, entry);
+    }
+
+    /// <summary>
+    /// Walks the assembly references from the entry assembly without loading anything: each one
+    /// must come from the host at a version no lower than the plugin was built against, or from
+    /// the version folder through deps.json.
+    /// </summary>
+    private static void CheckDependencies(string pluginName, string entry, HostAssemblies host)
+    {
+        AssemblyDependencyResolverHandle resolver = AssemblyDependencyResolverHandle.Create(pluginName, entry);
+        var visited = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var pending = new Queue<string>();
+        pending.Enqueue(entry);
+        while (pending.TryDequeue(out string? path))
+        {
+            AssemblyMetadata metadata;
+            try
+            {
+                metadata = AssemblyMetadata.Read(path);
+            }
+            catch (BadImageFormatException ex)
+            {
+                throw new PluginLoadException(pluginName, ReloadPhase.Verify, path, SR.NotAnAssembly(ex), ex);
+            }
+
+            foreach (AssemblyName reference in metadata.References)
+            {
+                if (reference.Name is null || !visited.Add(reference.Name))
+                {
+                    continue;
+                }
+
+                if (host.TryGetVersion(reference.Name, out Version? hostVersion))
+                {
+                    if (reference.Version is not null && hostVersion is not null && reference.Version > hostVersion)
+                    {
+                        throw new PluginLoadException(pluginName, ReloadPhase.Verify, path, SR.SharedVersionTooHigh(reference.Name, reference.Version, hostVersion));
+                    }
+
+                    continue;
+                }
+
+                string? privatePath = resolver.Resolve(reference);
+                if (privatePath is null)
+                {
+                    throw new PluginLoadException(pluginName, ReloadPhase.Verify, resolver.DepsJsonPath, SR.DependencyMissing(reference, Path.GetFileName(path)));
+                }
+
+                pending.Enqueue(privatePath);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates the collectible context, loads the entry assembly and creates the plugin.
+    /// Not inlined and not async, so no frame or state machine keeps plugin types alive.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Load(PluginVersion version, HostAssemblies host)
+    {
+        string entry = version.EntryAssemblyPath;
+        var context = new PluginLoadContext($"{version.Name}@{version.Version}", entry, host);
+        version.LoadContext = context;
+        Assembly assembly;
+        try
+        {
+            assembly = context.LoadFromAssemblyPath(entry);
+        }
+        catch (Exception ex) when (ex is BadImageFormatException or FileLoadException or IOException)
+        {
+            throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.LoadFailed(ex), ex);
+        }
+
+        HotswapPluginAttribute? attribute;
+        try
+        {
+            attribute = assembly.GetCustomAttribute<HotswapPluginAttribute>();
+        }
+#pragma warning disable CA1031 // Isolation boundary: whatever reading the attribute throws (a type it names cannot load) refuses the plugin.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.AttributeUnreadable(ex), ex);
+        }
+
+        if (attribute is null)
+        {
+            throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.NoPluginAttribute(assembly.GetName().Name));
+        }
+
+        Type type = attribute.PluginType;
+        if (!typeof(Plugin).IsAssignableFrom(type))
+        {
+            throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.NotAPluginType(type));
+        }
+
+        if (type.IsAbstract || type.GetConstructor(Type.EmptyTypes) is null)
+        {
+            throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.NoUsableConstructor(type));
+        }
+
+        try
+        {
+            version.Instance = (Plugin)Activator.CreateInstance(type)!; // a public parameterless constructor was found above.
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            throw new PluginLoadException(version.Name, ReloadPhase.Construct, entry, SR.HookThrew($"the constructor of '{type.FullName}'", ex.InnerException), ex.InnerException);
+        }
+    }
+
+    /// <summary>Creating a resolver reads deps.json; a broken one is a Verify failure that names it.</summary>
+    private readonly struct AssemblyDependencyResolverHandle
+    {
+        private readonly System.Runtime.Loader.AssemblyDependencyResolver _resolver;
+
+        private AssemblyDependencyResolverHandle(System.Runtime.Loader.AssemblyDependencyResolver resolver, string depsJsonPath)
+        {
+            _resolver = resolver;
+            DepsJsonPath = depsJsonPath;
+        }
+
+        public string DepsJsonPath { get; }
+
+        public static AssemblyDependencyResolverHandle Create(string pluginName, string entry)
+        {
+            string deps = Path.ChangeExtension(entry, ".deps.json");
+            try
+            {
+                return new AssemblyDependencyResolverHandle(new System.Runtime.Loader.AssemblyDependencyResolver(entry), deps);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new PluginLoadException(pluginName, ReloadPhase.Verify, deps, SR.DepsJsonUnreadable(ex), ex);
+            }
+        }
+
+        public string? Resolve(AssemblyName name)
+        {
+            string? path = _resolver.ResolveAssemblyToPath(name);
+            return path is not null && File.Exists(path) ? path : null;
+        }
+    }
+}

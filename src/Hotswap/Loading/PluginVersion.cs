@@ -1,0 +1,74 @@
+using System.Runtime.CompilerServices;
+
+namespace Hotswap;
+
+/// <summary>One loaded version of one plugin: its load context, instance and export.</summary>
+internal sealed class PluginVersion
+{
+    private int _generations;
+    private Plugin? _instance;
+
+    public PluginVersion(string name, string version, string directory, string entryAssemblyPath)
+    {
+        Name = name;
+        Version = version;
+        Directory = directory;
+        EntryAssemblyPath = entryAssemblyPath;
+        Info = new PluginVersionInfo(name, version);
+    }
+
+    public string Name { get; }
+
+    public string Version { get; }
+
+    public string Directory { get; }
+
+    public string EntryAssemblyPath { get; }
+
+    public PluginVersionInfo Info { get; }
+
+    public PluginLoadContext? LoadContext { get; set; }
+
+    public Plugin? Instance
+    {
+        get => Volatile.Read(ref _instance);
+        set => Volatile.Write(ref _instance, value);
+    }
+
+    public object? Exported { get; set; }
+
+    public PluginContext? Context { get; set; }
+
+    public bool Reloadable { get; set; } = true;
+
+    /// <summary>Gets or sets a value indicating whether <c>OnLoadAsync</c> was called, so <c>OnFreeAsync</c> is owed.</summary>
+    public bool OnLoadCalled { get; set; }
+
+    public Plugin GetInstance() => Instance ?? throw new ObjectDisposedException(Info.ToString(), SR.VersionFreed(Info));
+
+    public void AddGenerationRef() => Interlocked.Increment(ref _generations);
+
+    /// <summary>Returns the number of generations still using this version.</summary>
+    public int ReleaseGenerationRef() => Interlocked.Decrement(ref _generations);
+
+    /// <summary>
+    /// Drops every reference to plugin code and starts unloading the context. Not inlined, so no
+    /// caller frame keeps a temporary that reaches the context.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public WeakReference? DetachAndUnload()
+    {
+        PluginLoadContext? context = LoadContext;
+        Instance = null;
+        Exported = null;
+        LoadContext = null;
+        if (context is null)
+        {
+            return null;
+        }
+
+        var weak = new WeakReference(context, trackResurrection: false);
+        context.Unload();
+        return weak;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Hotswap;
+
+/// <summary>Options of <see cref="PluginPublisher.PublishAsync"/>.</summary>
+public sealed class PublishOptions
+{
+    /// <summary>Gets or sets the entry assembly's file name, relative to the build output.</summary>
+    /// <value><see langword="null"/> by default: the assembly named like the build output's only <c>*.deps.json</c> file.</value>
+    public string? EntryAssembly { get; set; }
+
+    /// <summary>
+    /// Gets the file names left out of the version folder, compared ignoring case: typically the
+    /// assemblies the host shares (contracts and <c>Hotswap.Abstractions</c>), which the host provides anyway.
+    /// </summary>
+    /// <value>Empty by default. <c>Hotswap.Abstractions.dll</c> is always left out.</value>
+    public ISet<string> ExcludeFiles { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets the source commit recorded in the manifest.</summary>
+    /// <value><see langword="null"/> by default.</value>
+    public string? SourceCommit { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether to flip the plugin's <c>current</c> file to the new version.</summary>
+    /// <value><see langword="true"/> by default.</value>
+    public bool Activate { get; set; } = true;
+
+    /// <summary>Gets or sets the source of the build time recorded in the manifest and in the version id.</summary>
+    /// <value><see cref="TimeProvider.System"/> by default.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

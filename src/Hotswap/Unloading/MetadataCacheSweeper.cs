@@ -1,0 +1,48 @@
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Runtime.CompilerServices;
+using System.Runtime.Loader;
+using Microsoft.Extensions.Logging;
+
+namespace Hotswap;
+
+/// <summary>
+/// Runs every framework <c>[MetadataUpdateHandler]</c> <c>ClearCache</c> method, as hot reload
+/// does after an edit. This releases the caches that keep plugin types alive, System.Text.Json's
+/// serialization metadata among them.
+/// </summary>
+internal static class MetadataCacheSweeper
+{
+    private static readonly Type[] s_clearCacheParameters = [typeof(Type[])];
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ClearCaches(ILogger logger)
+    {
+        // Only the default context: handlers in plugin assemblies belong to versions still serving.
+        foreach (Assembly assembly in AssemblyLoadContext.Default.Assemblies)
+        {
+            MetadataUpdateHandlerAttribute[] handlers;
+            try
+            {
+                handlers = (MetadataUpdateHandlerAttribute[])assembly.GetCustomAttributes(typeof(MetadataUpdateHandlerAttribute), inherit: false);
+            }
+            catch (Exception ex) when (ex is TypeLoadException or FileNotFoundException or FileLoadException or CustomAttributeFormatException)
+            {
+                continue;
+            }
+
+            foreach (MetadataUpdateHandlerAttribute handler in handlers)
+            {
+                MethodInfo? clearCache = handler.HandlerType.GetMethod("ClearCache", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, s_clearCacheParameters);
+                try
+                {
+                    clearCache?.Invoke(null, [null]);
+                }
+                catch (TargetInvocationException ex)
+                {
+                    Log.ClearCacheFailed(logger, handler.HandlerType.FullName ?? handler.HandlerType.Name, ex.InnerException ?? ex);
+                }
+            }
+        }
+    }
+}
