@@ -28,6 +28,8 @@ internal static class SR
 
     public static string EntryAssemblyUnknown(string source, int depsFiles) => $"Cannot tell the plugin's entry assembly: the build output '{source}' has {depsFiles} *.deps.json files instead of one. Set PublishOptions.EntryAssembly.";
 
+    public static string EntryAssemblyInvalid(string path, Exception ex) => $"The entry assembly '{path}' is not a valid .NET assembly (truncated or corrupt): {ex.Message} Rebuild the plugin.";
+
     public static string VersionFolderConflict(string path) => $"The version folder '{path}' already exists with different content. Publish again to get a new version id.";
 
     public static string CannotActivate(string path) => $"Cannot make '{path}' current: it is not a published version folder (no plugin.json). Publish it first.";

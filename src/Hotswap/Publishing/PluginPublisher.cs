@@ -24,7 +24,7 @@ public static class PluginPublisher
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the copy; nothing is left behind.</param>
     /// <returns>The version written.</returns>
-    /// <exception cref="ArgumentException">An argument is null, empty or not a valid name, or the entry assembly cannot be told.</exception>
+    /// <exception cref="ArgumentException">An argument is null, empty or not a valid name, or the entry assembly cannot be told or is not a valid .NET assembly.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="buildOutputDirectory"/> does not exist.</exception>
     /// <exception cref="IOException">A version folder with the same id but different content exists.</exception>
     public static async Task<PublishResult> PublishAsync(
@@ -74,7 +74,16 @@ public static class PluginPublisher
 
             listed.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
             string entryRelative = entry.Replace(Path.DirectorySeparatorChar, '/');
-            AssemblyMetadata metadata = AssemblyMetadata.Read(Path.Combine(staging, entry));
+            AssemblyMetadata metadata;
+            try
+            {
+                metadata = AssemblyMetadata.Read(Path.Combine(staging, entry));
+            }
+            catch (BadImageFormatException ex)
+            {
+                throw new ArgumentException(SR.EntryAssemblyInvalid(Path.Combine(source, entry), ex), nameof(buildOutputDirectory), ex);
+            }
+
             var shipped = new HashSet<string>(
                 listed.Where(f => f.Path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)).Select(f => Path.GetFileNameWithoutExtension(f.Path)),
                 StringComparer.OrdinalIgnoreCase);

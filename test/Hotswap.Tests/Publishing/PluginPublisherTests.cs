@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using Hotswap.Tests.Support;
+
+namespace Hotswap.Tests.Publishing;
+
+public sealed class PluginPublisherTests : IDisposable
+{
+    private readonly TestRoot _root = new();
+
+    public void Dispose() => _root.Dispose();
+
+    [Fact]
+    public async Task PublishAsync_BuildOutput_WritesVersionFolderWithManifestAndFlipsCurrent()
+    {
+        PublishResult result = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+
+        string pluginDirectory = _root.PluginDirectory("alpha");
+        Assert.Equal(result.Version + "\n", await File.ReadAllTextAsync(Path.Combine(pluginDirectory, "current")));
+        Assert.Equal(Path.Combine(pluginDirectory, result.Version), result.VersionDirectory);
+        Assert.Matches(@"^\d{8}T\d{6}Z-[0-9a-f]{8}$", result.Version);
+        PluginManifest manifest = result.Manifest;
+        Assert.Equal(1, manifest.FormatVersion);
+        Assert.Equal("alpha", manifest.Name);
+        Assert.Equal("Greeter.dll", manifest.EntryAssembly);
+        Assert.Equal(".NETCoreApp,Version=v10.0", manifest.TargetFramework);
+        Assert.Contains(manifest.SharedAssemblies, a => a.Name == "Hotswap.Abstractions");
+        Assert.Contains(manifest.SharedAssemblies, a => a.Name == "TestContracts");
+        Assert.DoesNotContain(manifest.Files, f => f.Path.StartsWith("Hotswap.Abstractions", StringComparison.Ordinal));
+        foreach (PluginManifestFile file in manifest.Files)
+        {
+            byte[] bytes = await File.ReadAllBytesAsync(Path.Combine(result.VersionDirectory, file.Path));
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), file.Sha256);
+            Assert.Equal(bytes.Length, file.Size);
+        }
+
+        Assert.Empty(Directory.GetDirectories(pluginDirectory, ".staging-*"));
+        Assert.True((await PluginPublisher.VerifyAsync(result.VersionDirectory)).IsValid);
+    }
+
+    [Fact]
+    public async Task PublishAsync_WithoutActivate_LeavesCurrentOnThePreviousVersion()
+    {
+        PublishResult first = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        PublishResult second = await _root.PublishAsync(Fixtures.GreeterV2, "alpha", activate: false);
+
+        Assert.False(second.Activated);
+        Assert.NotEqual(first.Version, second.Version);
+        Assert.Equal(first.Version, (await File.ReadAllTextAsync(Path.Combine(_root.PluginDirectory("alpha"), "current"))).Trim());
+
+        PluginPublisher.Activate(_root.PluginsRoot, "alpha", second.Version);
+        Assert.Equal(second.Version, (await File.ReadAllTextAsync(Path.Combine(_root.PluginDirectory("alpha"), "current"))).Trim());
+        Assert.Empty(Directory.GetFiles(_root.PluginDirectory("alpha"), ".current-*"));
+    }
+
+    [Fact]
+    public void Activate_UnpublishedVersion_Throws()
+    {
+        Directory.CreateDirectory(_root.PluginDirectory("alpha"));
+
+        Assert.Throws<DirectoryNotFoundException>(() => PluginPublisher.Activate(_root.PluginsRoot, "alpha", "20990101T000000Z-00000000"));
+        Assert.Throws<ArgumentException>(() => PluginPublisher.Activate(_root.PluginsRoot, "alpha", "../escape"));
+    }
+
+    [Fact]
+    public async Task PublishAsync_InvalidPluginName_Throws()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => _root.PublishAsync(Fixtures.GreeterV1, "../evil"));
+        await Assert.ThrowsAsync<ArgumentException>(() => _root.PublishAsync(Fixtures.GreeterV1, ".hidden"));
+    }
+
+    [Fact]
+    public async Task PublishAsync_TruncatedEntryAssembly_RefusedNamingTheFileAndLeavesNothingBehind()
+    {
+        string copy = Fixtures.CopyOf(Fixtures.GreeterV1, _root.Scratch);
+        string dll = Path.Combine(copy, "Greeter.dll");
+        byte[] bytes = await File.ReadAllBytesAsync(dll);
+        await File.WriteAllBytesAsync(dll, bytes[..(bytes.Length / 3)]);
+
+        ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(() => _root.PublishFromAsync(copy, "alpha"));
+
+        Assert.Contains($"'{dll}' is not a valid .NET assembly", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_root.PluginDirectory("alpha")));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ChangedByteMissingFileAndExtraFile_EachNamed()
+    {
+        PublishResult result = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        string dll = Path.Combine(result.VersionDirectory, "Greeter.dll");
+        byte[] bytes = await File.ReadAllBytesAsync(dll);
+        bytes[100] ^= 0x01;
+        await File.WriteAllBytesAsync(dll, bytes);
+        string pdb = Path.Combine(result.VersionDirectory, "Greeter.pdb");
+        File.Delete(pdb);
+        string extra = Path.Combine(result.VersionDirectory, "extra.txt");
+        await File.WriteAllTextAsync(extra, "not listed");
+
+        VerificationResult verification = await PluginPublisher.VerifyAsync(result.VersionDirectory);
+
+        Assert.False(verification.IsValid);
+        Assert.Equal(3, verification.Problems.Count);
+        Assert.Contains(verification.Problems, p => p.FilePath == dll && p.Message.Contains("SHA-256", StringComparison.Ordinal));
+        Assert.Contains(verification.Problems, p => p.FilePath == pdb && p.Message.Contains("missing", StringComparison.Ordinal));
+        Assert.Contains(verification.Problems, p => p.FilePath == extra && p.Message.Contains("not listed", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,51 @@
+using System.Reflection;
+
+namespace Hotswap.Tests.Support;
+
+/// <summary>The published fixture projects, found through the generated <see cref="FixtureAttribute"/>s.</summary>
+public static class Fixtures
+{
+    public const string GreeterV1 = "Greeter.V1";
+    public const string GreeterV2 = "Greeter.V2";
+    public const string NoAttribute = "NoAttribute";
+    public const string WrongEntryType = "WrongEntryType";
+    public const string LibUserOne = "LibUserOne";
+    public const string LibUserTwo = "LibUserTwo";
+    public const string ContractCopy = "ContractCopy";
+    public const string Sticky = "Sticky";
+    public const string JsonUser = "JsonUser";
+
+    private static readonly Dictionary<string, string> s_paths = typeof(Fixtures).Assembly
+        .GetCustomAttributes<FixtureAttribute>()
+        .ToDictionary(a => a.Name, a => a.Path, StringComparer.Ordinal);
+
+    public static string PathOf(string fixture)
+    {
+        if (!s_paths.TryGetValue(fixture, out string? path))
+        {
+            throw new InvalidOperationException($"No fixture named '{fixture}'. Known: {string.Join(", ", s_paths.Keys)}.");
+        }
+
+        if (!Directory.Exists(path))
+        {
+            throw new InvalidOperationException($"Fixture '{fixture}' was not published to '{path}'. Build the test project.");
+        }
+
+        return path;
+    }
+
+    /// <summary>Copies a fixture's output to a scratch folder, so a test can damage the copy.</summary>
+    public static string CopyOf(string fixture, string scratch)
+    {
+        string source = PathOf(fixture);
+        string target = Path.Combine(scratch, fixture + "-" + Guid.NewGuid().ToString("N")[..8]);
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+
+        return target;
+    }
+}

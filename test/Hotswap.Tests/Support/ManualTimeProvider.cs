@@ -1,0 +1,147 @@
+namespace Hotswap.Tests.Support;
+
+/// <summary>A clock that moves only when the test says so; timers fire on <see cref="Advance"/>.</summary>
+public sealed class ManualTimeProvider : TimeProvider
+{
+    private readonly Lock _gate = new();
+    private readonly List<ManualTimer> _timers = [];
+    private readonly List<TaskCompletionSource> _timerWaiters = [];
+    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (_gate)
+        {
+            return _now;
+        }
+    }
+
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
+    public int ActiveTimers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Count(t => t.DueAt is not null);
+            }
+        }
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new ManualTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    /// <summary>Completes once some timer is scheduled (now, or later).</summary>
+    public Task WaitForTimerAsync()
+    {
+        lock (_gate)
+        {
+            if (_timers.Any(t => t.DueAt is not null))
+            {
+                return Task.CompletedTask;
+            }
+
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _timerWaiters.Add(waiter);
+            return waiter.Task;
+        }
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
+        DateTimeOffset target;
+        lock (_gate)
+        {
+            target = _now + by;
+        }
+
+        while (true)
+        {
+            ManualTimer? next;
+            lock (_gate)
+            {
+                next = _timers.Where(t => t.DueAt is not null && t.DueAt <= target).OrderBy(t => t.DueAt).FirstOrDefault();
+                if (next is null)
+                {
+                    _now = target;
+                    return;
+                }
+
+                if (next.DueAt > _now)
+                {
+                    _now = next.DueAt!.Value;
+                }
+
+                next.DueAt = next.Period is { } period && period > TimeSpan.Zero && period != Timeout.InfiniteTimeSpan ? _now + period : null;
+                if (next.DueAt is null)
+                {
+                    _timers.Remove(next);
+                }
+            }
+
+            next.Fire();
+        }
+    }
+
+    private void Schedule(ManualTimer timer, TimeSpan dueTime, TimeSpan period)
+    {
+        List<TaskCompletionSource> waiters = [];
+        lock (_gate)
+        {
+            _timers.Remove(timer);
+            if (dueTime == Timeout.InfiniteTimeSpan)
+            {
+                timer.DueAt = null;
+                return;
+            }
+
+            timer.DueAt = _now + dueTime;
+            timer.Period = period;
+            _timers.Add(timer);
+            waiters.AddRange(_timerWaiters);
+            _timerWaiters.Clear();
+        }
+
+        waiters.ForEach(w => w.TrySetResult());
+    }
+
+    private void Remove(ManualTimer timer)
+    {
+        lock (_gate)
+        {
+            _timers.Remove(timer);
+            timer.DueAt = null;
+        }
+    }
+
+    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
+    {
+        public DateTimeOffset? DueAt { get; set; }
+
+        public TimeSpan? Period { get; set; }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            owner.Schedule(this, dueTime, period);
+            return true;
+        }
+
+        public void Fire() => callback(state);
+
+        public void Dispose() => owner.Remove(this);
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using Hotswap;
+using TestContracts;
+
+[assembly: HotswapPlugin(typeof(Greeter.GreeterPlugin))]
+
+namespace Greeter;
+
+/// <summary>
+/// Records every lifecycle step to the test's probe session as "name:Step", throws in the step
+/// named by the setting "name.throwIn", and answers calls with its build's version tag.
+/// </summary>
+public sealed class GreeterPlugin : Plugin
+{
+#if GREETER_V2
+    public const string Tag = "v2";
+#else
+    public const string Tag = "v1";
+#endif
+
+    private readonly PluginLocation _where;
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+
+    public GreeterPlugin()
+    {
+        _where = Probe.Locate(typeof(GreeterPlugin).Assembly);
+        Step("Construct");
+    }
+
+    public override bool Reloadable
+    {
+        get
+        {
+            Step("Reloadable");
+            return _where.Setting("reloadable") != "false";
+        }
+    }
+
+    public override object? Export()
+    {
+        Step("Export");
+        return new GreeterService();
+    }
+
+    public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+    {
+        Step("OnLoad");
+        return Task.CompletedTask;
+    }
+
+    public override Task OnInitAsync(Vault vault, CancellationToken cancellationToken)
+    {
+        Step("OnInit");
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnFreeAsync(CancellationToken cancellationToken)
+    {
+        Step("OnFree");
+        await Task.Yield();
+    }
+
+    public override object? Invoke(string name, params object?[] args) => name switch
+    {
+        "greet" => $"{Tag}:hello {args[0]}",
+        "tag" => Tag,
+        "instance" => _instance,
+        "record" => Record(args),
+        "fail" => throw new InvalidOperationException($"{_where.PluginName} fails on purpose"),
+        "block" => Block(args),
+        "blockAsync" => BlockAsync(args),
+        _ => null,
+    };
+
+    private string Record(object?[] args)
+    {
+        _where.Record($"Invoke({args[0]})");
+        if (_where.Setting("failRecord") == "true")
+        {
+            throw new InvalidOperationException($"{_where.PluginName} fails to record on purpose");
+        }
+
+        return Tag;
+    }
+
+    private string Block(object?[] args)
+    {
+        ProbeGate gate = _where.Session.Gate((string)args[0]!);
+        gate.Enter();
+        gate.Released.Wait();
+        _where.Record("Unblocked");
+        return $"{Tag}:unblocked";
+    }
+
+    private async Task<string> BlockAsync(object?[] args)
+    {
+        ProbeGate gate = _where.Session.Gate((string)args[0]!);
+        gate.Enter();
+        await gate.Released.ConfigureAwait(false);
+        await Task.Yield();
+        _where.Record("Resumed");
+        return $"{Tag}:resumed";
+    }
+
+    private void Step(string step)
+    {
+        _where.Record(step);
+        if (_where.Setting("throwIn") == step)
+        {
+            throw new InvalidOperationException($"{_where.PluginName} throws in {step} on purpose");
+        }
+    }
+
+    private sealed class GreeterService : IGreeter
+    {
+        public string Greet(string name) => $"{Tag}:hello {name}";
+
+        public async Task<string> GreetAsync(string name)
+        {
+            await Task.Yield();
+            return $"{Tag}:hello {name}";
+        }
+    }
+}

@@ -1,0 +1,7 @@
+using Hotswap;
+
+namespace NoAttribute;
+
+public sealed class ForgottenPlugin : Plugin
+{
+}

@@ -1,0 +1,9 @@
+namespace TestContracts;
+
+/// <summary>What the Greeter fixture exports.</summary>
+public interface IGreeter
+{
+    string Greet(string name);
+
+    Task<string> GreetAsync(string name);
+}

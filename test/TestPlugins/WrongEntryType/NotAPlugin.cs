@@ -1,0 +1,9 @@
+using Hotswap;
+
+[assembly: HotswapPlugin(typeof(WrongEntryType.NotAPlugin))]
+
+namespace WrongEntryType;
+
+public sealed class NotAPlugin
+{
+}
