@@ -78,7 +78,7 @@ public sealed class ReloadResult
     /// <returns>The summary.</returns>
     public override string ToString()
     {
-        string plugins = string.Join(", ", Plugins);
+        string plugins = Plugins.Count == 0 ? "no plugins" : string.Join(", ", Plugins);
         return Succeeded
             ? $"generation {Generation}: {plugins}"
             : $"reload failed, generation {Generation} still serving: {Error!.Message}"; // Error is non-null when !Succeeded.
