@@ -94,6 +94,28 @@ public sealed class UnloadTests : IDisposable
     }
 
     [Fact]
+    public async Task Retire_HostEventSubscriptionRegisteredForDispose_IsReleasedAfterOnFreeAndVersionUnloads()
+    {
+        _root.Probe.Set("alpha.subscribeTick", "true");
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        var observer = new HostObserver(host);
+        (await host.LoadAsync(new DisposalProbe(_root.Probe))).EnsureSuccess();
+        HostEvents.RaiseTick();
+        Assert.Contains("alpha:Tick", _root.Events);
+
+        _root.Probe.Set("alpha.subscribeTick", null);
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        (await host.ReloadAsync()).EnsureSuccess();
+
+        await observer.WhenUnloaded("alpha", v1.Version);
+        List<string> events = [.. _root.Events];
+        Assert.Single(events, "alpha:Disposed");
+        Assert.True(events.IndexOf("alpha:OnFree") < events.IndexOf("alpha:Disposed"));
+        Assert.Empty(observer.Stuck);
+    }
+
+    [Fact]
     public async Task Retire_PluginSerializedItsOwnTypesWithSystemTextJson_StillUnloads()
     {
         PublishResult json = await _root.PublishAsync(Fixtures.JsonUser, "json");

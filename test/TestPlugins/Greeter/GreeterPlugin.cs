@@ -44,6 +44,18 @@ public sealed class GreeterPlugin : Plugin
     public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
     {
         Step("OnLoad");
+        if (context.Data is DisposalProbe probe)
+        {
+            context.RegisterForDispose(probe.Create(context.PluginName));
+        }
+
+        if (_where.Setting("subscribeTick") == "true")
+        {
+            // The cure for a host event subscription: hand its removal to the host.
+            HostEvents.Tick += OnTick;
+            context.RegisterForDispose(new Unsubscribe(this));
+        }
+
         return Task.CompletedTask;
     }
 
@@ -108,6 +120,13 @@ public sealed class GreeterPlugin : Plugin
         {
             throw new InvalidOperationException($"{_where.PluginName} throws in {step} on purpose");
         }
+    }
+
+    private void OnTick(object? sender, EventArgs e) => _where.Record("Tick");
+
+    private sealed class Unsubscribe(GreeterPlugin plugin) : IDisposable
+    {
+        public void Dispose() => HostEvents.Tick -= plugin.OnTick;
     }
 
     private sealed class GreeterService : IGreeter
