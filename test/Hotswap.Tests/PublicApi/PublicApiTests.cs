@@ -61,5 +61,17 @@ public sealed class PublicApiTests
         Assert.Equal([typeof(PluginException)], open);
     }
 
-    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    /// <summary>This folder in the source tree, found from the test binaries (source paths may be mapped in CI builds).</summary>
+    private static string SourceDirectory()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Hotswap.slnx")))
+            {
+                return Path.Combine(directory.FullName, "test", "Hotswap.Tests", "PublicApi");
+            }
+        }
+
+        throw new InvalidOperationException($"Cannot find the repository root above {AppContext.BaseDirectory}.");
+    }
 }
