@@ -162,7 +162,7 @@ internal sealed partial class DefaultPluginHost
             foreach (PluginVersion version in fresh)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                await Step(version.Name, ReloadPhase.Load, version.EntryAssemblyPath, () => { PluginLoader.Load(version, _hostAssemblies); return Task.FromResult(0); }).ConfigureAwait(false);
+                Step(version.Name, ReloadPhase.Load, version.EntryAssemblyPath, () => PluginLoader.Load(version, _hostAssemblies));
                 version.Reloadable = CallHook(version, ReloadPhase.Reloadable, static p => p.Reloadable);
                 version.Exported = CallHook(version, ReloadPhase.Export, static p => p.Export());
             }
@@ -244,6 +244,18 @@ internal sealed partial class DefaultPluginHost
         try
         {
             return await step().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not PluginLoadException and not OperationCanceledException)
+        {
+            throw new PluginLoadException(pluginName, phase, file, SR.Unexpected(ex), ex);
+        }
+    }
+
+    private static void Step(string pluginName, ReloadPhase phase, string file, Action step)
+    {
+        try
+        {
+            step();
         }
         catch (Exception ex) when (ex is not PluginLoadException and not OperationCanceledException)
         {
