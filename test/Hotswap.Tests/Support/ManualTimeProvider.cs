@@ -54,6 +54,24 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Moves the clock by <paramref name="step"/> each time a timer is waiting, until <paramref name="task"/>
+    /// completes: for code that polls on this clock (the unload watchdog) while the test awaits an outcome.
+    /// </summary>
+    public async Task<T> AdvanceUntilAsync<T>(Task<T> task, TimeSpan step)
+    {
+        while (!task.IsCompleted)
+        {
+            await Task.WhenAny(task, WaitForTimerAsync());
+            if (!task.IsCompleted)
+            {
+                Advance(step);
+            }
+        }
+
+        return await task;
+    }
+
     public void Advance(TimeSpan by)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
