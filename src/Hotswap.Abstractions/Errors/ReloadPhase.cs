@@ -21,17 +21,23 @@ public enum ReloadPhase
     /// <summary>Calling <see cref="Plugin.Export"/>.</summary>
     Export,
 
-    /// <summary>Linking plugins and ordering them by dependency.</summary>
+    /// <summary>Filling imports and ordering plugins by dependency.</summary>
     Link,
 
     /// <summary>Calling <see cref="Plugin.OnLoadAsync"/>.</summary>
     OnLoad,
 
-    /// <summary>Building the generation's <see cref="Hotswap.Vault"/>.</summary>
+    /// <summary>Building the generation's <see cref="Hotswap.Vault"/>: the extension, live functions and live types.</summary>
     Vault,
 
     /// <summary>Calling <see cref="Plugin.OnInitAsync"/>.</summary>
     OnInit,
+
+    /// <summary>Calling <see cref="Plugin.SaveState"/> on the version being replaced.</summary>
+    SaveState,
+
+    /// <summary>Calling <see cref="Plugin.RestoreState"/> on the new version.</summary>
+    RestoreState,
 
     /// <summary>Publishing the new generation.</summary>
     Switch,

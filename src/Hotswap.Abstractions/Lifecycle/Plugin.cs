@@ -11,7 +11,8 @@ namespace Hotswap;
 /// <item><description>the public parameterless constructor;</description></item>
 /// <item><description><see cref="Reloadable"/> and <see cref="Export"/>;</description></item>
 /// <item><description><see cref="OnLoadAsync"/> (after every plugin of the new generation was created);</description></item>
-/// <item><description><see cref="OnInitAsync"/> (after the generation's <see cref="Vault"/> was built);</description></item>
+/// <item><description><see cref="OnInitAsync"/> (after the generation's <see cref="Vault"/> was built; again for each later generation the version is carried into);</description></item>
+/// <item><description><see cref="RestoreState"/>, with what the version it replaces returned from <see cref="SaveState"/>;</description></item>
 /// <item><description>calls through <see cref="Invoke"/> while the version serves;</description></item>
 /// <item><description><see cref="OnFreeAsync"/>, once, after the last call that used this version returned.</description></item>
 /// </list>
@@ -47,8 +48,14 @@ public abstract class Plugin
     public virtual Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Called once the generation's <see cref="Vault"/> has been built, in dependency order.
+    /// Called once the generation's <see cref="Vault"/> has been built, in dependency order, for every
+    /// version of the new generation: new versions, and versions carried over unchanged, which fill
+    /// the new vault as they filled the previous one.
     /// </summary>
+    /// <remarks>
+    /// Use the vault within this call (fill the extension, read live functions); do not keep it. If the
+    /// reload fails after this call, the vault is discarded and the previous generation keeps serving.
+    /// </remarks>
     /// <param name="vault">The vault of the generation this version is joining.</param>
     /// <param name="cancellationToken">Cancelled when the reload is abandoned or times out.</param>
     /// <returns>A task that completes when the plugin is initialized.</returns>
@@ -62,6 +69,29 @@ public abstract class Plugin
     /// <param name="cancellationToken">Cancelled when the host's lifecycle timeout elapses.</param>
     /// <returns>A task that completes when the plugin has released its resources.</returns>
     public virtual Task OnFreeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Called on the serving version, just before a new version of this plugin is switched in, to hand
+    /// its state over. Runs concurrently with calls still served by this version.
+    /// </summary>
+    /// <remarks>
+    /// Consistency rule: the state is taken once, after every other step of the reload succeeded and
+    /// immediately before the switch. A write this version accepts after <see cref="SaveState"/> (a call
+    /// already running, or one that leased the old generation just before the switch) is not carried
+    /// over. Keep state that must never lose a write in the <see cref="DataBag"/> instead.
+    /// </remarks>
+    /// <returns>The state, or <see langword="null"/> (the default) for none.</returns>
+    public virtual LiveData? SaveState() => null;
+
+    /// <summary>
+    /// Called on a new version before it is switched in, with the state the version it replaces
+    /// saved. An exception fails the reload: the previous version keeps serving with its state.
+    /// </summary>
+    /// <param name="state">The state from <see cref="SaveState"/>; unwrap it into this version's own types.</param>
+    /// <param name="fromVersion">The version id the state comes from.</param>
+    public virtual void RestoreState(LiveData state, string fromVersion)
+    {
+    }
 
     /// <summary>
     /// Handles a call by name from the host (<c>Invoke</c>, <c>InvokeEach</c>).

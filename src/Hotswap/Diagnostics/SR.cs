@@ -16,7 +16,7 @@ internal static class SR
     public const string ManifestIsNull = "plugin.json holds null instead of a manifest object.";
     public const string FileMissing = "The file is listed in plugin.json but missing from the version folder.";
     public const string FileNotListed = "The file is in the version folder but not listed in plugin.json; version folders must not be modified after publishing.";
-    public const string OptionRootRequired = "PluginsRoot is required.";
+    public const string OptionRootRequired = "PluginsRoot is required (unless the host only runs static plugins).";
 
     public static string InvalidPluginName(string name) => $"'{name}' is not a valid plugin name: use one folder name that does not start with a dot.";
 
@@ -127,6 +127,32 @@ internal static class SR
         => $"The load context of {version} is still alive {elapsed.TotalMilliseconds:0} ms after Unload() and {collections} forced collections. {knownProblem}"
             + "Something outside the plugin still references its code or objects: a delegate on a host or static event, an undisposed timer, a thread still running plugin code, a host cache keyed by a plugin type, or a kept exception. "
             + "Register such things with IPluginContext.RegisterForDispose, or release them in OnFreeAsync. To find the chain: dotnet-dump analyze, then 'dumpheap -type LoaderAllocator' and 'gcroot'.";
+
+    public static string StaticNameTwice(string name) => $"The static plugin name '{name}' is used more than once (names are compared ignoring case).";
+
+    public static string StaticNameCollision(string name) => $"its name is used both by a static plugin and by a plugin folder; names must be unique ignoring case. Rename one of them.";
+
+    public static string ImportWithoutSetter(System.Reflection.PropertyInfo property) => $"the import property '{property.DeclaringType?.FullName}.{property.Name}' has no setter; give it one (it may be private).";
+
+    public static string TypesUnloadable(System.Reflection.ReflectionTypeLoadException ex) => $"the assembly's types cannot all be loaded: {ex.LoaderExceptions.FirstOrDefault(e => e is not null)?.Message ?? ex.Message}";
+
+    public static string LiveTypeNotCreatable(string name, Type type) => $"the live type '{name}' ({type.FullName}) must be a non-abstract, non-generic class.";
+
+    public static string LiveFunctionNotStatic(string name, System.Reflection.MethodInfo method) => $"the live function '{name}' ({method.DeclaringType?.FullName}.{method.Name}) must be a static, non-generic method of a non-generic type.";
+
+    public static string LiveNameTwice(string kind, string name) => $"the live {kind} name '{name}' is used twice in this plugin.";
+
+    public static string LiveNameCollision(string kind, string name, string other) => $"its live {kind} '{name}' is already defined by plugin '{other}'; live names must be unique across the plugins of a generation.";
+
+    public static string UnknownImport(string property, string target) => $"its property '{property}' imports '{target}', which is not a plugin of this generation. Publish '{target}', or fix the [Import] name.";
+
+    public static string ImportTypeMismatch(string property, Type propertyType, string target, object? exported) => exported is null
+        ? $"its property '{property}' imports '{target}' as '{propertyType.FullName}', but '{target}' exports nothing (its Export() returned null)."
+        : $"its property '{property}' imports '{target}' as '{propertyType.FullName}', but '{target}' exports a '{exported.GetType().FullName}', which is not one.";
+
+    public static string NotReloadableImportsReloadable(string target) => $"it is not reloadable but imports '{target}', which is: it would keep a retired version of '{target}' alive. Make both reloadable, or neither.";
+
+    public static string ImportCycle(IEnumerable<string> cycle) => $"the imports form a cycle: {string.Join(" -> ", cycle)}. Break the cycle, e.g. by moving the shared part into a contract or a third plugin.";
 
     public static string OptionPositive(string name) => $"{name} must be positive.";
 

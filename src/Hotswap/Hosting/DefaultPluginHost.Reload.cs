@@ -101,43 +101,75 @@ internal sealed partial class DefaultPluginHost
         PluginGeneration? serving = Volatile.Read(ref _current);
         long servingNumber = serving?.Number ?? 0;
         OnReloading(new ReloadingEventArgs(servingNumber));
-        Log.ReloadStarting(_logger, servingNumber, _root);
+        Log.ReloadStarting(_logger, servingNumber, _root ?? "(static plugins only)");
 
         var plan = new List<PlannedPlugin>();
         var fresh = new List<PluginVersion>();
+        var replaced = new Dictionary<PluginVersion, PluginVersion>();
         try
         {
-            // 1. Discover.
-            List<DiscoveredPlugin> found = PluginDiscovery.Scan(_root);
-            var carried = new List<PluginVersion>();
-            var toLoad = new List<DiscoveredPlugin>();
-            var foundNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (DiscoveredPlugin plugin in found)
+            // 1. Discover, and plan what each plugin becomes.
+            Dictionary<string, Source> sources = Discover();
+            var carried = new Dictionary<string, PluginVersion>(StringComparer.OrdinalIgnoreCase);
+            var toLoad = new Dictionary<string, Source>(StringComparer.OrdinalIgnoreCase);
+            var changed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach ((string name, Source source) in sources)
             {
-                foundNames.Add(plugin.Name);
                 PluginVersion? old = null;
-                if (serving is not null && serving.TryGetVersion(plugin.Name, out old) && old.Version == plugin.Version)
+                if (serving is not null && serving.TryGetVersion(name, out old) && (old.Version == source.Version || !old.Reloadable))
                 {
-                    carried.Add(old);
-                    plan.Add(new(plugin.Name, ReloadOutcome.Unchanged, old.Version, old.Version));
-                }
-                else if (old is not null && !old.Reloadable)
-                {
-                    carried.Add(old);
-                    plan.Add(new(plugin.Name, ReloadOutcome.NotReloadable, old.Version, old.Version));
+                    carried.Add(name, old);
                 }
                 else
                 {
-                    toLoad.Add(plugin);
-                    plan.Add(new(plugin.Name, ReloadOutcome.Loaded, plugin.Version, old?.Version));
+                    toLoad.Add(name, source);
+                    changed.Add(name);
                 }
             }
 
             foreach (PluginVersion old in serving?.Versions ?? [])
             {
-                if (!foundNames.Contains(old.Name))
+                if (!sources.ContainsKey(old.Name))
                 {
-                    plan.Add(new(old.Name, ReloadOutcome.Removed, null, old.Version));
+                    changed.Add(old.Name);
+                }
+            }
+
+            // Dependents of a changed plugin reload with it, transitively, in the same transaction:
+            // no plugin may keep an export of a retired version.
+            bool grew = true;
+            while (grew)
+            {
+                grew = false;
+                foreach (PluginVersion version in carried.Values.ToList())
+                {
+                    if (version.Reloadable && version.ImportNames.Any(changed.Contains))
+                    {
+                        carried.Remove(version.Name);
+                        toLoad.Add(version.Name, sources[version.Name]);
+                        changed.Add(version.Name);
+                        grew = true;
+                    }
+                }
+            }
+
+            foreach (string name in sources.Keys.Concat(serving?.Versions.Select(static v => v.Name) ?? []).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                PluginVersion? old = null;
+                serving?.TryGetVersion(name, out old);
+                if (carried.TryGetValue(name, out PluginVersion? kept))
+                {
+                    // A static plugin can never be reloaded: every reload reports it so.
+                    ReloadOutcome outcome = kept.IsStatic || kept.Version != sources[name].Version ? ReloadOutcome.NotReloadable : ReloadOutcome.Unchanged;
+                    plan.Add(new(name, outcome, kept.Version, kept.Version));
+                }
+                else if (toLoad.TryGetValue(name, out Source? source))
+                {
+                    plan.Add(new(name, ReloadOutcome.Loaded, source.Version, old?.Version));
+                }
+                else
+                {
+                    plan.Add(new(name, ReloadOutcome.Removed, null, old?.Version));
                 }
             }
 
@@ -152,26 +184,48 @@ internal sealed partial class DefaultPluginHost
             }
 
             // 2. Verify every changed plugin before creating any load context.
-            foreach (DiscoveredPlugin plugin in toLoad)
+            var loadOrder = toLoad.Values.OrderBy(static s => s.Name, StringComparer.Ordinal).ToList();
+            var verified = new Dictionary<string, PluginVersion>(StringComparer.OrdinalIgnoreCase);
+            foreach (Source source in loadOrder)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                fresh.Add(await Step(plugin.Name, ReloadPhase.Verify, plugin.VersionDirectory, () => PluginLoader.VerifyAsync(plugin, _hostAssemblies, cancellationToken)).ConfigureAwait(false));
+                if (source.Found is { } plugin)
+                {
+                    verified[source.Name] = await Step(plugin.Name, ReloadPhase.Verify, plugin.VersionDirectory, () => PluginLoader.VerifyAsync(plugin, _hostAssemblies, cancellationToken)).ConfigureAwait(false);
+                }
             }
 
-            // 3. Load: a context per version, the plugin created, Reloadable and Export read (per plugin, by name).
-            foreach (PluginVersion version in fresh)
+            // 3. Load: a context per version (none for static plugins), the plugin created, Reloadable and Export read.
+            foreach (Source source in loadOrder)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Step(version.Name, ReloadPhase.Load, version.EntryAssemblyPath, () => PluginLoader.Load(version, _hostAssemblies));
-                version.Reloadable = CallHook(version, ReloadPhase.Reloadable, static p => p.Reloadable);
+                PluginVersion version;
+                if (source.Static is { } registration)
+                {
+                    version = PluginLoader.LoadStatic(registration);
+                    fresh.Add(version);
+                }
+                else
+                {
+                    version = verified[source.Name];
+                    fresh.Add(version);
+                    Step(version.Name, ReloadPhase.Load, version.EntryAssemblyPath, () => PluginLoader.Load(version, _hostAssemblies));
+                }
+
+                bool reloadable = CallHook(version, ReloadPhase.Reloadable, static p => p.Reloadable);
+                version.Reloadable = reloadable && !version.IsStatic;
                 version.Exported = CallHook(version, ReloadPhase.Export, static p => p.Export());
+                if (serving is not null && serving.TryGetVersion(version.Name, out PluginVersion? old))
+                {
+                    replaced[version] = old;
+                }
             }
 
-            // 4. Link: order every version of the new generation (dependency order arrives with imports; ties by name).
-            PluginVersion[] ordered = [.. carried.Concat(fresh).OrderBy(static v => v.Name, StringComparer.Ordinal)];
+            // 4. Link: fill imports, order by dependency (ties by name).
+            PluginVersion[] ordered = PluginLinker.Link([.. carried.Values, .. fresh], fresh.ToHashSet());
             fresh = [.. ordered.Where(fresh.Contains)];
 
-            // 5. Initialize: OnLoad, the vault, OnInit.
+            // 5. Initialize: OnLoad (new versions), the vault, OnInit (every version), state handoff.
             foreach (PluginVersion version in fresh)
             {
                 version.Context = new PluginContext(version.Name, version.Version, _loggerFactory.CreateLogger("Hotswap.Plugins." + version.Name), _options.Services ?? EmptyServiceProvider.Instance, data);
@@ -180,12 +234,13 @@ internal sealed partial class DefaultPluginHost
             }
 
             long number = servingNumber + 1;
-            Vault vault = BuildVault(number);
-            foreach (PluginVersion version in fresh)
+            Vault vault = BuildVault(number, ordered);
+            foreach (PluginVersion version in ordered)
             {
                 await RunHookAsync(version, ReloadPhase.OnInit, (p, ct) => p.OnInitAsync(vault, ct), cancellationToken).ConfigureAwait(false);
             }
 
+            HandOffState(fresh, replaced);
             cancellationToken.ThrowIfCancellationRequested();
 
             // 6. Switch: one atomic write; new calls lease the new generation from here on.
@@ -221,7 +276,55 @@ internal sealed partial class DefaultPluginHost
         }
     }
 
-    private Vault BuildVault(long number)
+    /// <summary>Every plugin the next generation may hold: the folders under the plugins root and the static plugins.</summary>
+    private Dictionary<string, Source> Discover()
+    {
+        var sources = new Dictionary<string, Source>(StringComparer.OrdinalIgnoreCase);
+        if (_root is not null)
+        {
+            foreach (DiscoveredPlugin plugin in PluginDiscovery.Scan(_root))
+            {
+                sources.Add(plugin.Name, new Source(plugin.Name, plugin.Version, plugin, null));
+            }
+        }
+
+        foreach (StaticPluginRegistration registration in _options.StaticPlugins)
+        {
+            if (sources.TryGetValue(registration.Name, out Source? other))
+            {
+                throw new PluginLoadException(registration.Name, ReloadPhase.Discover, other.Found?.PluginDirectory, SR.StaticNameCollision(registration.Name));
+            }
+
+            sources.Add(registration.Name, new Source(registration.Name, StaticPluginRegistration.Version, null, registration));
+        }
+
+        return sources;
+    }
+
+    /// <summary>State handoff, in dependency order: SaveState on the version being replaced, RestoreState on its successor.</summary>
+    private static void HandOffState(List<PluginVersion> fresh, Dictionary<PluginVersion, PluginVersion> replaced)
+    {
+        foreach (PluginVersion version in fresh)
+        {
+            if (!replaced.TryGetValue(version, out PluginVersion? old) || old.Instance is null)
+            {
+                continue;
+            }
+
+            LiveData? state = CallHook(old, ReloadPhase.SaveState, static p => p.SaveState());
+            if (state is not null)
+            {
+                CallHook(version, ReloadPhase.RestoreState, p =>
+                {
+                    p.RestoreState(state, old.Version);
+                    return true;
+                });
+            }
+        }
+    }
+
+    /// <summary>Builds the generation's vault: the host's extension, and the live functions and types of every version.</summary>
+    private Vault BuildVault(long number, PluginVersion[] ordered)
     {
         object? extension;
         try
@@ -235,7 +338,42 @@ internal sealed partial class DefaultPluginHost
             throw new PluginLoadException(SR.AllPlugins, ReloadPhase.Vault, null, SR.HookThrew("the extension factory", ex), ex);
         }
 
-        return new Vault(number, extension);
+        var functions = new Dictionary<string, LiveFunctions.Entry>(StringComparer.Ordinal);
+        var types = new Dictionary<string, LiveTypes.Entry>(StringComparer.Ordinal);
+        foreach (PluginVersion version in ordered)
+        {
+            foreach ((string name, System.Reflection.MethodInfo method) in version.LiveFunctions)
+            {
+                if (functions.TryGetValue(name, out LiveFunctions.Entry? other))
+                {
+                    if (other.Method == method)
+                    {
+                        continue; // two static plugins from one assembly: the same member, counted once.
+                    }
+
+                    throw new PluginLoadException(version.Name, ReloadPhase.Vault, version.EntryAssemblyPath, SR.LiveNameCollision("function", name, other.PluginName));
+                }
+
+                functions.Add(name, new LiveFunctions.Entry(version.Name, method));
+            }
+
+            foreach ((string name, Type type) in version.LiveTypes)
+            {
+                if (types.TryGetValue(name, out LiveTypes.Entry? other))
+                {
+                    if (other.Type == type)
+                    {
+                        continue;
+                    }
+
+                    throw new PluginLoadException(version.Name, ReloadPhase.Vault, version.EntryAssemblyPath, SR.LiveNameCollision("type", name, other.PluginName));
+                }
+
+                types.Add(name, new LiveTypes.Entry(version.Name, type));
+            }
+        }
+
+        return new Vault(number, extension, _dataBag, new LiveFunctions(functions), new LiveTypes(types));
     }
 
     /// <summary>Runs a step of the loader, turning an unexpected failure into one that names plugin, phase and file.</summary>
@@ -328,4 +466,7 @@ internal sealed partial class DefaultPluginHost
             : new PluginOutcome(p.Name, ReloadOutcome.Failed, p.PreviousVersion, p.PreviousVersion));
 
     private sealed record PlannedPlugin(string Name, ReloadOutcome Outcome, string? Version, string? PreviousVersion);
+
+    /// <summary>Where a plugin of the next generation comes from: a version folder, or a static registration.</summary>
+    private sealed record Source(string Name, string Version, DiscoveredPlugin? Found, StaticPluginRegistration? Static);
 }

@@ -8,7 +8,8 @@ namespace Hotswap;
 internal sealed partial class DefaultPluginHost : PluginHost
 {
     private readonly PluginHostOptions _options;
-    private readonly string _root;
+    private readonly string? _root;
+    private readonly DataBag _dataBag = new();
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -21,7 +22,7 @@ internal sealed partial class DefaultPluginHost : PluginHost
     public DefaultPluginHost(PluginHostOptions options)
     {
         _options = options;
-        _root = Path.GetFullPath(options.PluginsRoot!); // validated by Create.
+        _root = string.IsNullOrWhiteSpace(options.PluginsRoot) ? null : Path.GetFullPath(options.PluginsRoot);
         _time = options.TimeProvider;
         _loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger("Hotswap.PluginHost");

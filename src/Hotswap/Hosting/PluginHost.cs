@@ -61,9 +61,14 @@ public abstract class PluginHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.PluginsRoot))
+        if (string.IsNullOrWhiteSpace(options.PluginsRoot) && (options.PluginsRoot is not null || options.StaticPlugins.Count == 0))
         {
             errors.Add(SR.OptionRootRequired);
+        }
+
+        foreach (IGrouping<string, StaticPluginRegistration> twice in options.StaticPlugins.GroupBy(static p => p.Name, StringComparer.OrdinalIgnoreCase).Where(static g => g.Count() > 1))
+        {
+            errors.Add(SR.StaticNameTwice(twice.Key));
         }
 
         if (options.LifecycleTimeout <= TimeSpan.Zero && options.LifecycleTimeout != Timeout.InfiniteTimeSpan)

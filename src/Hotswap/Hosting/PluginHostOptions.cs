@@ -6,7 +6,7 @@ namespace Hotswap;
 public sealed class PluginHostOptions
 {
     /// <summary>Gets or sets the plugins root: one folder per plugin, each with a <c>current</c> file and immutable version folders.</summary>
-    /// <value>Required; <see langword="null"/> by default.</value>
+    /// <value>Required unless static plugins are added; <see langword="null"/> by default.</value>
     public string? PluginsRoot { get; set; }
 
     /// <summary>Gets or sets how long one lifecycle hook (<c>OnLoadAsync</c>, <c>OnInitAsync</c>, <c>OnFreeAsync</c>) may run before it counts as failed.</summary>
@@ -38,4 +38,28 @@ public sealed class PluginHostOptions
     /// </summary>
     /// <value><see langword="null"/> by default: vaults have no extension.</value>
     public Func<object>? ExtensionFactory { get; set; }
+
+    internal List<StaticPluginRegistration> StaticPlugins { get; } = [];
+
+    /// <summary>
+    /// Adds a plugin compiled into the host. It goes through the same lifecycle, imports, vault and
+    /// live collection as a loaded plugin, with no load context: for debuggers, unit tests and
+    /// NativeAOT. Static plugins are never reloaded; they can be mixed with loaded plugins.
+    /// </summary>
+    /// <typeparam name="TPlugin">The plugin class.</typeparam>
+    /// <param name="name">The plugin's name, unique (ignoring case) among all plugins of the host.</param>
+    /// <returns>These options.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or not a valid plugin name.</exception>
+    public PluginHostOptions AddStatic<TPlugin>(string name)
+        where TPlugin : Plugin, new()
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (!PluginLayout.IsValidName(name))
+        {
+            throw new ArgumentException(SR.InvalidPluginName(name), nameof(name));
+        }
+
+        StaticPlugins.Add(new StaticPluginRegistration(name, typeof(TPlugin), static () => new TPlugin()));
+        return this;
+    }
 }

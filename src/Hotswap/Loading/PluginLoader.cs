@@ -127,6 +127,7 @@ internal static class PluginLoader
             throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.NoUsableConstructor(type));
         }
 
+        Inspect(version, type);
         try
         {
             version.Instance = (Plugin)Activator.CreateInstance(type)!; // a public parameterless constructor was found above.
@@ -135,6 +136,104 @@ internal static class PluginLoader
         {
             throw new PluginLoadException(version.Name, ReloadPhase.Construct, entry, SR.HookThrew($"the constructor of '{type.FullName}'", ex.InnerException), ex.InnerException);
         }
+    }
+
+    /// <summary>Creates a static plugin: compiled into the host, no load context, same lifecycle.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static PluginVersion LoadStatic(StaticPluginRegistration registration)
+    {
+        string entry = registration.PluginType.Assembly.Location;
+        var version = new PluginVersion(registration.Name, StaticPluginRegistration.Version, Path.GetDirectoryName(entry) ?? "", entry, isStatic: true);
+        Inspect(version, registration.PluginType);
+        try
+        {
+            version.Instance = registration.Factory();
+        }
+#pragma warning disable CA1031 // Isolation boundary: plugin code fails the reload, it never escapes it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            throw new PluginLoadException(version.Name, ReloadPhase.Construct, entry, SR.HookThrew($"the constructor of '{registration.PluginType.FullName}'", ex), ex);
+        }
+
+        return version;
+    }
+
+    /// <summary>Reads the plugin class's imports and the assembly's live functions and live types. Throws (phase Load) on a misuse.</summary>
+    private static void Inspect(PluginVersion version, Type pluginType)
+    {
+        string entry = version.EntryAssemblyPath;
+        var imports = new List<(string, PropertyInfo)>();
+        for (Type? type = pluginType; type is not null && type != typeof(Plugin); type = type.BaseType)
+        {
+            foreach (PropertyInfo property in type.GetProperties(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            {
+                if (property.GetCustomAttribute<ImportAttribute>() is not { } import)
+                {
+                    continue;
+                }
+
+                if (property.SetMethod is null)
+                {
+                    throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.ImportWithoutSetter(property));
+                }
+
+                imports.Add((import.PluginName, property));
+            }
+        }
+
+        Type[] types;
+        try
+        {
+            types = pluginType.Assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException ex)
+        {
+            throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.TypesUnloadable(ex), ex);
+        }
+
+        var functions = new List<(string, MethodInfo)>();
+        var liveTypes = new List<(string, Type)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Type type in types)
+        {
+            if (type.GetCustomAttribute<LiveTypeAttribute>() is { } liveType)
+            {
+                if (type.IsAbstract || type.IsGenericTypeDefinition)
+                {
+                    throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.LiveTypeNotCreatable(liveType.Name, type));
+                }
+
+                if (!names.Add("type:" + liveType.Name))
+                {
+                    throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.LiveNameTwice("type", liveType.Name));
+                }
+
+                liveTypes.Add((liveType.Name, type));
+            }
+
+            foreach (MethodInfo method in type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            {
+                if (method.GetCustomAttribute<LiveFunctionAttribute>() is not { } liveFunction)
+                {
+                    continue;
+                }
+
+                if (!method.IsStatic || method.IsGenericMethodDefinition || type.IsGenericTypeDefinition)
+                {
+                    throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.LiveFunctionNotStatic(liveFunction.Name, method));
+                }
+
+                if (!names.Add("function:" + liveFunction.Name))
+                {
+                    throw new PluginLoadException(version.Name, ReloadPhase.Load, entry, SR.LiveNameTwice("function", liveFunction.Name));
+                }
+
+                functions.Add((liveFunction.Name, method));
+            }
+        }
+
+        version.Describe(imports, functions, liveTypes);
     }
 
     /// <summary>Creating a resolver reads deps.json; a broken one is a Verify failure that names it.</summary>

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 
 namespace Hotswap;
@@ -8,14 +9,30 @@ internal sealed class PluginVersion
     private int _generations;
     private Plugin? _instance;
 
-    public PluginVersion(string name, string version, string directory, string entryAssemblyPath)
+    public PluginVersion(string name, string version, string directory, string entryAssemblyPath, bool isStatic = false)
     {
         Name = name;
         Version = version;
         Directory = directory;
         EntryAssemblyPath = entryAssemblyPath;
+        IsStatic = isStatic;
         Info = new PluginVersionInfo(name, version);
     }
+
+    /// <summary>Gets a value indicating whether the plugin is compiled into the host (no load context, never reloaded).</summary>
+    public bool IsStatic { get; }
+
+    /// <summary>Gets the names of the plugins this version imports: host strings, kept for planning after the version retires.</summary>
+    public string[] ImportNames { get; private set; } = [];
+
+    /// <summary>Gets the import properties of the plugin class. Cleared when detached.</summary>
+    public IReadOnlyList<(string PluginName, PropertyInfo Property)> Imports { get; private set; } = [];
+
+    /// <summary>Gets the live functions the version's assembly declares. Cleared when detached.</summary>
+    public IReadOnlyList<(string Name, MethodInfo Method)> LiveFunctions { get; private set; } = [];
+
+    /// <summary>Gets the live types the version's assembly declares. Cleared when detached.</summary>
+    public IReadOnlyList<(string Name, Type Type)> LiveTypes { get; private set; } = [];
 
     public string Name { get; }
 
@@ -44,6 +61,14 @@ internal sealed class PluginVersion
     /// <summary>Gets or sets a value indicating whether <c>OnLoadAsync</c> was called, so <c>OnFreeAsync</c> is owed.</summary>
     public bool OnLoadCalled { get; set; }
 
+    public void Describe(IReadOnlyList<(string PluginName, PropertyInfo Property)> imports, IReadOnlyList<(string Name, MethodInfo Method)> liveFunctions, IReadOnlyList<(string Name, Type Type)> liveTypes)
+    {
+        Imports = imports;
+        ImportNames = [.. imports.Select(static i => i.PluginName).Distinct(StringComparer.OrdinalIgnoreCase)];
+        LiveFunctions = liveFunctions;
+        LiveTypes = liveTypes;
+    }
+
     public Plugin GetInstance() => Instance ?? throw new ObjectDisposedException(Info.ToString(), SR.VersionFreed(Info));
 
     public void AddGenerationRef() => Interlocked.Increment(ref _generations);
@@ -62,6 +87,9 @@ internal sealed class PluginVersion
         Instance = null;
         Exported = null;
         LoadContext = null;
+        Imports = [];
+        LiveFunctions = [];
+        LiveTypes = [];
         if (context is null)
         {
             return null;

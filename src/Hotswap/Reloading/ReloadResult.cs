@@ -79,8 +79,13 @@ public sealed class ReloadResult
     public override string ToString()
     {
         string plugins = Plugins.Count == 0 ? "no plugins" : string.Join(", ", Plugins);
-        return Succeeded
+        if (!Succeeded)
+        {
+            return $"reload failed, generation {Generation} still serving: {Error!.Message}"; // Error is non-null when !Succeeded.
+        }
+
+        return Published
             ? $"generation {Generation}: {plugins}"
-            : $"reload failed, generation {Generation} still serving: {Error!.Message}"; // Error is non-null when !Succeeded.
+            : $"nothing to reload, generation {Generation} still serving: {plugins}";
     }
 }

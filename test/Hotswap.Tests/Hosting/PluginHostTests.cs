@@ -15,7 +15,7 @@ public sealed class PluginHostTests : IDisposable
 
         ArgumentException error = Assert.Throws<ArgumentException>(() => PluginHost.Create(options));
 
-        Assert.Contains("PluginsRoot is required.", error.Message);
+        Assert.Contains("PluginsRoot is required", error.Message);
         Assert.Contains("LifecycleTimeout must be positive.", error.Message);
         Assert.Contains("UnloadTimeout must be positive.", error.Message);
     }
