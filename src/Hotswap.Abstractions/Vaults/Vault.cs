@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Hotswap;
 
 /// <summary>
@@ -43,6 +45,17 @@ public sealed class Vault
         where T : class
         => Volatile.Read(ref _extension) as T ?? throw new InvalidOperationException(
             $"The vault of generation {Generation} has no extension of type '{typeof(T).FullName}'. Configure PluginHostOptions.ExtensionFactory to create one.");
+
+    /// <summary>Gets the host-defined extension object of this generation as <typeparamref name="T"/>, when there is one.</summary>
+    /// <typeparam name="T">The extension type the host's factory creates.</typeparam>
+    /// <param name="extension">The extension object, when found.</param>
+    /// <returns><see langword="true"/> when the generation has an extension of type <typeparamref name="T"/>.</returns>
+    public bool TryGetExtension<T>([NotNullWhen(true)] out T? extension)
+        where T : class
+    {
+        extension = Volatile.Read(ref _extension) as T;
+        return extension is not null;
+    }
 
     internal void Clear()
     {

@@ -106,6 +106,7 @@ internal sealed partial class DefaultPluginHost
         var plan = new List<PlannedPlugin>();
         var fresh = new List<PluginVersion>();
         var replaced = new Dictionary<PluginVersion, PluginVersion>();
+        ReloadPhase phase = ReloadPhase.Discover;
         try
         {
             // 1. Discover, and plan what each plugin becomes.
@@ -184,6 +185,7 @@ internal sealed partial class DefaultPluginHost
             }
 
             // 2. Verify every changed plugin before creating any load context.
+            phase = ReloadPhase.Verify;
             var loadOrder = toLoad.Values.OrderBy(static s => s.Name, StringComparer.Ordinal).ToList();
             var verified = new Dictionary<string, PluginVersion>(StringComparer.OrdinalIgnoreCase);
             foreach (Source source in loadOrder)
@@ -194,6 +196,8 @@ internal sealed partial class DefaultPluginHost
                     verified[source.Name] = await Step(plugin.Name, ReloadPhase.Verify, plugin.VersionDirectory, () => PluginLoader.VerifyAsync(plugin, _hostAssemblies, cancellationToken)).ConfigureAwait(false);
                 }
             }
+
+            phase = ReloadPhase.Load;
 
             // 3. Load: a context per version (none for static plugins), the plugin created, Reloadable and Export read.
             foreach (Source source in loadOrder)
@@ -222,10 +226,12 @@ internal sealed partial class DefaultPluginHost
             }
 
             // 4. Link: fill imports, order by dependency (ties by name).
+            phase = ReloadPhase.Link;
             PluginVersion[] ordered = PluginLinker.Link([.. carried.Values, .. fresh], fresh.ToHashSet());
             fresh = [.. ordered.Where(fresh.Contains)];
 
             // 5. Initialize: OnLoad (new versions), the vault, OnInit (every version), state handoff.
+            phase = ReloadPhase.OnLoad;
             foreach (PluginVersion version in fresh)
             {
                 version.Context = new PluginContext(version.Name, version.Version, _loggerFactory.CreateLogger("Hotswap.Plugins." + version.Name), _options.Services ?? EmptyServiceProvider.Instance, data);
@@ -234,16 +240,20 @@ internal sealed partial class DefaultPluginHost
             }
 
             long number = servingNumber + 1;
+            phase = ReloadPhase.Vault;
             Vault vault = BuildVault(number, ordered);
+            phase = ReloadPhase.OnInit;
             foreach (PluginVersion version in ordered)
             {
                 await RunHookAsync(version, ReloadPhase.OnInit, (p, ct) => p.OnInitAsync(vault, ct), cancellationToken).ConfigureAwait(false);
             }
 
+            phase = ReloadPhase.SaveState;
             HandOffState(fresh, replaced);
             cancellationToken.ThrowIfCancellationRequested();
 
             // 6. Switch: one atomic write; new calls lease the new generation from here on.
+            phase = ReloadPhase.Switch;
             var generation = new PluginGeneration(number, vault, ordered, OnGenerationDrained);
             foreach (PluginVersion version in ordered)
             {
@@ -264,10 +274,16 @@ internal sealed partial class DefaultPluginHost
             OnReloaded(new ReloadedEventArgs(result));
             return result;
         }
-        catch (Exception ex) when (ex is PluginLoadException or OperationCanceledException)
+#pragma warning disable CA1031 // Isolation boundary: whatever fails before the switch, the new versions are rolled back and the serving generation stays.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            PluginLoadException error = ex as PluginLoadException
-                ?? new PluginLoadException(SR.AllPlugins, ReloadPhase.Switch, null, SR.ReloadCancelled, ex);
+            PluginLoadException error = ex switch
+            {
+                PluginLoadException known => known,
+                OperationCanceledException => new PluginLoadException(SR.AllPlugins, phase, null, SR.ReloadCancelled, ex),
+                _ => new PluginLoadException(SR.AllPlugins, phase, null, SR.Unexpected(ex), ex),
+            };
             await RollbackAsync(fresh).ConfigureAwait(false);
             var failed = new ReloadResult(servingNumber, published: false, FailedOutcomes(plan), error, _time.GetElapsedTime(started));
             Log.ReloadFailed(_logger, error.PluginName ?? SR.AllPlugins, error.Phase, error.FilePath ?? "", error);

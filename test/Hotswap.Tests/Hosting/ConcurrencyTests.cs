@@ -114,6 +114,49 @@ public sealed class ConcurrencyTests : IDisposable
         Assert.True(reloads <= 1 + 81, $"{reloads} reloads");
     }
 
+    [Fact]
+    public async Task ReloadAsync_RequestsDuringARunningReload_CoalesceIntoOneFollowUp()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha", activate: false);
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        using var release = new ManualResetEventSlim(false);
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int reloads = 0, running = 0, maxRunning = 0;
+        host.Reloading += (_, _) =>
+        {
+            InterlockedMax(ref maxRunning, Interlocked.Increment(ref running));
+            if (Interlocked.Increment(ref reloads) == 1)
+            {
+                // Hold the first reload inside its run, so the next requests arrive while it runs.
+                blocked.TrySetResult();
+                release.Wait();
+            }
+        };
+        host.Reloaded += (_, _) => Interlocked.Decrement(ref running);
+        host.ReloadFailed += (_, _) => Interlocked.Decrement(ref running);
+
+        Task<ReloadResult> first = host.ReloadAsync();
+        await blocked.Task;
+        PluginPublisher.Activate(_root.PluginsRoot, "alpha", v2.Version);
+        Task<ReloadResult>[] joiners = [.. Enumerable.Range(0, 5).Select(_ => host.ReloadAsync())];
+        Assert.Equal(1, Volatile.Read(ref reloads));
+        release.Set();
+        ReloadResult[] results = await Task.WhenAll(joiners);
+        ReloadResult firstResult = await first;
+
+        Assert.Equal(2, reloads);
+        Assert.Equal(1, maxRunning);
+        Assert.All(results, r => Assert.Same(results[0], r));
+        Assert.NotSame(firstResult, results[0]);
+
+        // The first reload was held before its discovery, so it found v2; the follow-up found nothing new.
+        Assert.True(firstResult.Published);
+        Assert.False(results[0].Published);
+        Assert.Equal("v2", host.Invoke("alpha", "tag"));
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;

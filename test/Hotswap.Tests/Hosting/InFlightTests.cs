@@ -12,8 +12,13 @@ public sealed class InFlightTests : IDisposable
     [Fact]
     public async Task Reload_WhileSyncCallInFlight_CompletesOnOldVersion()
     {
+        var time = new ManualTimeProvider();
         PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
-        await using PluginHost host = _root.CreateHost();
+        await using PluginHost host = _root.CreateHost(o =>
+        {
+            o.TimeProvider = time;
+            o.UnloadTimeout = TimeSpan.FromSeconds(5);
+        });
         var observer = new HostObserver(host);
         (await host.LoadAsync()).EnsureSuccess();
         ProbeGate gate = _root.Probe.Gate("sync");
@@ -25,11 +30,17 @@ public sealed class InFlightTests : IDisposable
 
         Assert.Equal("v2", host.Invoke("alpha", "tag"));
         Assert.False(call.IsCompleted);
+
+        // Proof that the blocked call still holds v1: it has not drained when the drain timeout passes.
+        time.Advance(TimeSpan.FromSeconds(5));
+        UnloadStuckEventArgs draining = await observer.WhenStuck("alpha", v1.Version);
+        Assert.True(draining.StillDraining);
+        Assert.Contains("1 lease(s) on it are still held", draining.Cause);
         Assert.DoesNotContain("alpha:OnFree", _root.Events);
 
         gate.Release();
         Assert.Equal("v1:unblocked", await call);
-        await observer.WhenUnloaded("alpha", v1.Version);
+        await time.AdvanceUntilAsync(observer.WhenUnloaded("alpha", v1.Version), TimeSpan.FromMilliseconds(50));
         List<string> events = [.. _root.Events];
         Assert.Single(events, "alpha:OnFree");
         Assert.True(events.IndexOf("alpha:Unblocked") < events.IndexOf("alpha:OnFree"));

@@ -14,6 +14,13 @@ public static class Fixtures
     public const string ContractCopy = "ContractCopy";
     public const string Sticky = "Sticky";
     public const string JsonUser = "JsonUser";
+    public const string ChainAlphaV1 = "ChainAlpha.V1";
+    public const string ChainAlphaV2 = "ChainAlpha.V2";
+    public const string ChainBeta = "ChainBeta";
+    public const string ChainGamma = "ChainGamma";
+    public const string ChainCycle = "ChainCycle";
+    public const string WorkerV1 = "Worker.V1";
+    public const string WorkerV2 = "Worker.V2";
 
     private static readonly Dictionary<string, string> s_paths = typeof(Fixtures).Assembly
         .GetCustomAttributes<FixtureAttribute>()

@@ -5,6 +5,8 @@ namespace Hotswap.Tests.Support;
 /// <summary>A scratch plugins root with its probe session: the fixture plugins loaded from it report here.</summary>
 public sealed class TestRoot : IDisposable
 {
+    private long _publishes;
+
     public TestRoot()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("hotswap-test-").FullName;
@@ -28,8 +30,13 @@ public sealed class TestRoot : IDisposable
     public Task<PublishResult> PublishAsync(string fixture, string pluginName, bool activate = true)
         => PublishFromAsync(Fixtures.PathOf(fixture), pluginName, activate);
 
+    /// <summary>Publishes; each publish gets its own build time, so republishing the same build yields a new version.</summary>
     public Task<PublishResult> PublishFromAsync(string buildOutput, string pluginName, bool activate = true)
-        => PluginPublisher.PublishAsync(buildOutput, PluginsRoot, pluginName, new PublishOptions { Activate = activate });
+    {
+        var clock = new ManualTimeProvider();
+        clock.Advance(TimeSpan.FromSeconds(Interlocked.Increment(ref _publishes)));
+        return PluginPublisher.PublishAsync(buildOutput, PluginsRoot, pluginName, new PublishOptions { Activate = activate, TimeProvider = clock });
+    }
 
     public string PluginDirectory(string pluginName) => System.IO.Path.Combine(PluginsRoot, pluginName);
 

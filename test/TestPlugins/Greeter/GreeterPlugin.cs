@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hotswap;
 using TestContracts;
 
@@ -19,6 +20,7 @@ public sealed class GreeterPlugin : Plugin
 
     private readonly PluginLocation _where;
     private readonly string _instance = Guid.NewGuid().ToString("N");
+    private int _count;
 
     public GreeterPlugin()
     {
@@ -62,7 +64,29 @@ public sealed class GreeterPlugin : Plugin
     public override Task OnInitAsync(Vault vault, CancellationToken cancellationToken)
     {
         Step("OnInit");
+        if (vault.TryGetExtension(out VaultExtension? extension))
+        {
+            extension.Register(_where.PluginName, $"{Tag}#{vault.Generation}");
+        }
+
+        if (_where.Setting("countInits") == "true")
+        {
+            vault.DataBag.GetOrAdd("inits", () => new StrongBox<int>()).Value++;
+        }
+
         return Task.CompletedTask;
+    }
+
+    public override LiveData? SaveState()
+    {
+        Step("SaveState");
+        return LiveData.Create(new CounterState { Count = Volatile.Read(ref _count), SavedBy = Tag });
+    }
+
+    public override void RestoreState(LiveData state, string fromVersion)
+    {
+        Step("RestoreState");
+        _count = state.To<CounterState>()!.Count;
     }
 
     public override async Task OnFreeAsync(CancellationToken cancellationToken)
@@ -75,6 +99,9 @@ public sealed class GreeterPlugin : Plugin
     {
         "greet" => $"{Tag}:hello {args[0]}",
         "tag" => Tag,
+        "increment" => Interlocked.Increment(ref _count),
+        "count" => Volatile.Read(ref _count),
+        "incrementAfter" => IncrementAfter(args),
         "instance" => _instance,
         "record" => Record(args),
         "fail" => throw new InvalidOperationException($"{_where.PluginName} fails on purpose"),
@@ -92,6 +119,14 @@ public sealed class GreeterPlugin : Plugin
         }
 
         return Tag;
+    }
+
+    private async Task<int> IncrementAfter(object?[] args)
+    {
+        ProbeGate gate = _where.Session.Gate((string)args[0]!);
+        gate.Enter();
+        await gate.Released.ConfigureAwait(false);
+        return Interlocked.Increment(ref _count);
     }
 
     private string Block(object?[] args)
@@ -127,6 +162,14 @@ public sealed class GreeterPlugin : Plugin
     private sealed class Unsubscribe(GreeterPlugin plugin) : IDisposable
     {
         public void Dispose() => HostEvents.Tick -= plugin.OnTick;
+    }
+
+    /// <summary>The state handed from version to version; each build has its own copy of this type.</summary>
+    public sealed class CounterState
+    {
+        public int Count { get; set; }
+
+        public string SavedBy { get; set; } = "";
     }
 
     private sealed class GreeterService : IGreeter

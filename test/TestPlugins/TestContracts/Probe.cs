@@ -19,7 +19,13 @@ public static class Probe
         return session;
     }
 
+    private static (Assembly Assembly, PluginLocation Location)? s_static;
+
     public static void Close(ProbeSession session) => s_sessions.TryRemove(session.Root, out _);
+
+    /// <summary>Static plugins are compiled into the host, so their location names no plugins root: the plugin in this assembly reports here.</summary>
+    public static void UseForStaticPlugins(ProbeSession? session, string pluginName, Assembly? assembly = null)
+        => s_static = session is null || assembly is null ? null : (assembly, new PluginLocation(pluginName, "static", session));
 
     /// <summary>Where a plugin assembly was loaded from: its plugin name, version and session.</summary>
     public static PluginLocation Locate(Assembly assembly)
@@ -27,8 +33,14 @@ public static class Probe
         string versionDirectory = Path.GetDirectoryName(assembly.Location)!;
         string pluginDirectory = Path.GetDirectoryName(versionDirectory)!;
         string root = Path.GetDirectoryName(pluginDirectory)!;
-        s_sessions.TryGetValue(root, out ProbeSession? session);
-        return new PluginLocation(Path.GetFileName(pluginDirectory), Path.GetFileName(versionDirectory), session ?? ProbeSession.Detached);
+        if (s_sessions.TryGetValue(root, out ProbeSession? session))
+        {
+            return new PluginLocation(Path.GetFileName(pluginDirectory), Path.GetFileName(versionDirectory), session);
+        }
+
+        return s_static is { } registered && registered.Assembly == assembly
+            ? registered.Location
+            : new PluginLocation(Path.GetFileName(pluginDirectory), Path.GetFileName(versionDirectory), ProbeSession.Detached);
     }
 }
 
