@@ -5,7 +5,7 @@ public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _timers = [];
-    private readonly List<TaskCompletionSource> _timerWaiters = [];
+    private readonly List<(TimeSpan DueWithin, TaskCompletionSource Signal)> _timerWaiters = [];
     private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
@@ -38,18 +38,23 @@ public sealed class ManualTimeProvider : TimeProvider
         return timer;
     }
 
-    /// <summary>Completes once some timer is scheduled (now, or later).</summary>
-    public Task WaitForTimerAsync()
+    /// <summary>
+    /// Completes once a timer is scheduled that is due within <paramref name="dueWithin"/> of the
+    /// clock (now, or later): a short poll such as the unload watchdog's, not a long timeout that
+    /// merely exists (a lifecycle hook's), which would make a test move the clock too far.
+    /// </summary>
+    public Task WaitForTimerAsync(TimeSpan? dueWithin = null)
     {
+        TimeSpan within = dueWithin ?? TimeSpan.MaxValue;
         lock (_gate)
         {
-            if (_timers.Any(t => t.DueAt is not null))
+            if (_timers.Any(t => t.DueAt is { } due && due - _now <= within))
             {
                 return Task.CompletedTask;
             }
 
             var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _timerWaiters.Add(waiter);
+            _timerWaiters.Add((within, waiter));
             return waiter.Task;
         }
     }
@@ -62,7 +67,7 @@ public sealed class ManualTimeProvider : TimeProvider
     {
         while (!task.IsCompleted)
         {
-            await Task.WhenAny(task, WaitForTimerAsync());
+            await Task.WhenAny(task, WaitForTimerAsync(dueWithin: TimeSpan.FromSeconds(1)));
             if (!task.IsCompleted)
             {
                 Advance(step);
@@ -124,8 +129,11 @@ public sealed class ManualTimeProvider : TimeProvider
             timer.DueAt = _now + dueTime;
             timer.Period = period;
             _timers.Add(timer);
-            waiters.AddRange(_timerWaiters);
-            _timerWaiters.Clear();
+            foreach ((TimeSpan within, TaskCompletionSource signal) in _timerWaiters.Where(w => dueTime <= w.DueWithin).ToList())
+            {
+                waiters.Add(signal);
+                _timerWaiters.Remove((within, signal));
+            }
         }
 
         waiters.ForEach(w => w.TrySetResult());
