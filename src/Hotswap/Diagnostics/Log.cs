@@ -40,4 +40,19 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Error, "Retiring generation {Generation} failed.")]
     public static partial void RetirementFailed(ILogger logger, long generation, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Warning, "Cannot write the host status to {Path}; hotswap status and pruning will not see this host.")]
+    public static partial void StatusWriteFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Information, "Watching {PluginsRoot} for published plugins ({Mode}, debounce {DebounceMs:0} ms).")]
+    public static partial void WatchStarted(ILogger logger, string pluginsRoot, WatchMode mode, double debounceMs);
+
+    [LoggerMessage(15, LogLevel.Debug, "Change under the plugins root ({Reason}); reloading after the debounce.")]
+    public static partial void WatchTriggered(ILogger logger, string reason);
+
+    [LoggerMessage(16, LogLevel.Warning, "The file watcher lost events ({Message}); rescanning the whole plugins root.")]
+    public static partial void WatchEventsLost(ILogger logger, string message);
+
+    [LoggerMessage(17, LogLevel.Error, "A reload started by the watcher failed; the previous generation keeps serving.")]
+    public static partial void WatchReloadFailed(ILogger logger, Exception exception);
 }

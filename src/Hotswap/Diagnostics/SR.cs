@@ -156,6 +156,10 @@ internal static class SR
 
     public static string OptionPositive(string name) => $"{name} must be positive.";
 
+    public const string OptionWatchNeedsRoot = "Watch needs a PluginsRoot to watch.";
+
+    public static string OptionNotNegative(string name) => $"{name} must not be negative.";
+
     public static string OptionRequired(string name) => $"{name} is required.";
 
     public static string OptionsInvalid(List<string> errors) => "The plugin host options are not valid: " + string.Join(" ", errors);

@@ -19,7 +19,20 @@ internal sealed partial class DefaultPluginHost
             throw new InvalidOperationException(SR.AlreadyLoaded);
         }
 
-        return RequestReload(data, cancellationToken);
+        return LoadThenStartAsync(RequestReload(data, cancellationToken));
+
+        async Task<ReloadResult> LoadThenStartAsync(Task<ReloadResult> load)
+        {
+            try
+            {
+                return await load.ConfigureAwait(false);
+            }
+            finally
+            {
+                // Whatever the first load's result, watch from now on: a fixed publish gets loaded.
+                StartBackgroundServices();
+            }
+        }
     }
 
     public override Task<ReloadResult> ReloadAsync(object? data = null, CancellationToken cancellationToken = default)
@@ -67,7 +80,9 @@ internal sealed partial class DefaultPluginHost
         {
             try
             {
-                completion.TrySetResult(await ExecuteReloadAsync(data, _disposing.Token).ConfigureAwait(false));
+                ReloadResult result = await ExecuteReloadAsync(data, _disposing.Token).ConfigureAwait(false);
+                WriteStatus();
+                completion.TrySetResult(result);
             }
 #pragma warning disable CA1031 // Isolation boundary: a bug in a reload is reported to its waiters, never lost in a background task.
             catch (Exception ex)

@@ -19,6 +19,7 @@ internal sealed partial class DefaultPluginHost
             return;
         }
 
+        _watcher?.Dispose();
         Task pump;
         lock (_reloadGate)
         {
@@ -49,6 +50,12 @@ internal sealed partial class DefaultPluginHost
             Log.DisposeTimedOut(_logger, _options.UnloadTimeout.TotalMilliseconds);
         }
 
+        if (_statusTimer is not null)
+        {
+            await _statusTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _status?.Dispose();
         _disposing.Dispose();
     }
 
@@ -67,6 +74,15 @@ internal sealed partial class DefaultPluginHost
         lock (_generationsGate)
         {
             state = _generations[generation];
+        }
+
+        PluginGeneration? serving = Volatile.Read(ref _current);
+        foreach (PluginVersion version in generation.Versions)
+        {
+            if (serving is null || !serving.TryGetVersion(version.Name, out PluginVersion? kept) || kept != version)
+            {
+                TrackRetiring(version.Info, +1);
+            }
         }
 
         // Created before Retire() so a drain that completes at once always finds the timer to stop.
@@ -126,6 +142,10 @@ internal sealed partial class DefaultPluginHost
                 if (context is not null)
                 {
                     _watchdog.Watch(version.Info, context, problems[version]);
+                }
+                else
+                {
+                    TrackRetiring(version.Info, -1); // a static plugin: freed, nothing to unload.
                 }
             }
         }
@@ -196,12 +216,16 @@ internal sealed partial class DefaultPluginHost
 
     private void ReportUnloaded(PluginVersionInfo version, TimeSpan elapsed, int collections)
     {
+        TrackRetiring(version, -1);
+        WriteStatus();
         Log.VersionUnloaded(_logger, version.PluginName, version.Version, elapsed.TotalMilliseconds, collections);
         OnUnloaded(new UnloadedEventArgs(version, elapsed, collections));
     }
 
     private void ReportStuck(PluginVersionInfo version, TimeSpan elapsed, string cause)
     {
+        TrackRetiring(version, -1);
+        WriteStatus();
         Log.UnloadStuck(_logger, version.PluginName, version.Version, elapsed.TotalMilliseconds, cause);
         OnUnloadStuck(new UnloadStuckEventArgs(version, elapsed, cause));
     }

@@ -16,8 +16,13 @@ internal sealed partial class DefaultPluginHost : PluginHost
     private readonly HostAssemblies _hostAssemblies = new();
     private readonly UnloadWatchdog _watchdog;
     private readonly CancellationTokenSource _disposing = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, int> _retiring = new();
     private PluginGeneration? _current;
     private int _disposed;
+    private int _servicesStarted;
+    private PluginWatcher? _watcher;
+    private HostStatusWriter? _status;
+    private ITimer? _statusTimer;
 
     public DefaultPluginHost(PluginHostOptions options)
     {
@@ -149,6 +154,60 @@ internal sealed partial class DefaultPluginHost : PluginHost
         }
 
         return null;
+    }
+
+    /// <summary>Starts, once, what runs beside the host after the first load: the status writer and the watcher.</summary>
+    private void StartBackgroundServices()
+    {
+        if (_root is null || IsDisposed || Interlocked.Exchange(ref _servicesStarted, 1) != 0)
+        {
+            return;
+        }
+
+        if (_options.WriteStatus && Directory.Exists(_root))
+        {
+            _status = HostStatusWriter.TryCreate(_root, _time, _logger);
+            if (_status is not null)
+            {
+                WriteStatus();
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _statusTimer = _time.CreateTimer(static s => ((DefaultPluginHost)s!).WriteStatus(), this, _options.StatusInterval, _options.StatusInterval);
+                }
+            }
+        }
+
+        if (_options.Watch)
+        {
+            _watcher = new PluginWatcher(_root, _options, () => ReloadAsync(), _logger);
+            _watcher.Start();
+        }
+    }
+
+    /// <summary>Reports this host's generation, versions, calls in flight, retiring and stuck versions. Never throws.</summary>
+    private void WriteStatus()
+    {
+        if (_status is not { } status)
+        {
+            return;
+        }
+
+        PluginGeneration? current = Volatile.Read(ref _current);
+        status.Write(
+            current?.Number ?? 0,
+            current?.Plugins ?? [],
+            current?.Leases ?? 0,
+            [.. _retiring.Keys.OrderBy(static v => v.ToString(), StringComparer.Ordinal)],
+            _watchdog.StuckVersions);
+    }
+
+    private void TrackRetiring(PluginVersionInfo version, int delta)
+    {
+        int count = _retiring.AddOrUpdate(version, delta, (_, n) => n + delta);
+        if (count <= 0)
+        {
+            ((ICollection<KeyValuePair<PluginVersionInfo, int>>)_retiring).Remove(new KeyValuePair<PluginVersionInfo, int>(version, count));
+        }
     }
 
     private protected override void OnEventHandlerFailed(string eventName, Exception exception)

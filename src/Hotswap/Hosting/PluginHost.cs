@@ -81,6 +81,26 @@ public abstract class PluginHost : IAsyncDisposable
             errors.Add(SR.OptionPositive(nameof(options.UnloadTimeout)));
         }
 
+        if (options.WatchDebounce < TimeSpan.Zero)
+        {
+            errors.Add(SR.OptionNotNegative(nameof(options.WatchDebounce)));
+        }
+
+        if (options.PollingInterval <= TimeSpan.Zero)
+        {
+            errors.Add(SR.OptionPositive(nameof(options.PollingInterval)));
+        }
+
+        if (options.StatusInterval <= TimeSpan.Zero)
+        {
+            errors.Add(SR.OptionPositive(nameof(options.StatusInterval)));
+        }
+
+        if (options.Watch && string.IsNullOrWhiteSpace(options.PluginsRoot))
+        {
+            errors.Add(SR.OptionWatchNeedsRoot);
+        }
+
         if (options.TimeProvider is null)
         {
             errors.Add(SR.OptionRequired(nameof(options.TimeProvider)));

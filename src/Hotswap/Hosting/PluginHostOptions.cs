@@ -39,6 +39,37 @@ public sealed class PluginHostOptions
     /// <value><see langword="null"/> by default: vaults have no extension.</value>
     public Func<object>? ExtensionFactory { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether the host reloads by itself when a plugin is published, added or removed under <see cref="PluginsRoot"/>.</summary>
+    /// <value><see langword="false"/> by default. Watching starts once <c>LoadAsync</c> has run, whatever its result.</value>
+    public bool Watch { get; set; }
+
+    /// <summary>Gets or sets how the watcher notices changes.</summary>
+    /// <value><see cref="WatchMode.Events"/> by default.</value>
+    public WatchMode WatchMode { get; set; } = WatchMode.Events;
+
+    /// <summary>Gets or sets how long the watcher waits after the first change before reloading; changes in that window join the same reload.</summary>
+    /// <value>100 milliseconds by default.</value>
+    public TimeSpan WatchDebounce { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Gets or sets how often <see cref="WatchMode.Polling"/> reads the plugins root.</summary>
+    /// <value>1 second by default.</value>
+    public TimeSpan PollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets a value indicating whether the watcher also reloads on SIGHUP (Linux and macOS), which then no longer terminates the process.</summary>
+    /// <value><see langword="false"/> by default. Takes effect only with <see cref="Watch"/>.</value>
+    public bool ReloadOnSignal { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the host reports its status under the plugins root
+    /// (<c>.hotswap/hosts/</c>), for <c>hotswap status</c> and so that pruning keeps the versions it holds.
+    /// </summary>
+    /// <value><see langword="true"/> by default.</value>
+    public bool WriteStatus { get; set; } = true;
+
+    /// <summary>Gets or sets how often the host refreshes its status (calls in flight change between reloads).</summary>
+    /// <value>2 seconds by default.</value>
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     internal List<StaticPluginRegistration> StaticPlugins { get; } = [];
 
     /// <summary>

@@ -279,6 +279,73 @@ public static class PluginPublisher
         return new VerificationResult(directory, manifest, problems);
     }
 
+    /// <summary>
+    /// Deletes a plugin's old version folders, keeping the one <c>current</c> names, the newest
+    /// <paramref name="keep"/> others, and every version a live host on this root still holds
+    /// (serving, draining or stuck), as the hosts report through <see cref="HostStatusReader"/>.
+    /// </summary>
+    /// <param name="pluginsRoot">The plugins root.</param>
+    /// <param name="pluginName">The plugin's name.</param>
+    /// <param name="keep">How many version folders to keep besides the current one and those in use.</param>
+    /// <returns>The version ids deleted.</returns>
+    /// <exception cref="ArgumentException">An argument is null, empty or not a valid name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="keep"/> is negative.</exception>
+    public static IReadOnlyList<string> Prune(string pluginsRoot, string pluginName, int keep)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginsRoot);
+        ArgumentException.ThrowIfNullOrEmpty(pluginName);
+        ArgumentOutOfRangeException.ThrowIfNegative(keep);
+        if (!PluginLayout.IsValidName(pluginName))
+        {
+            throw new ArgumentException(SR.InvalidPluginName(pluginName), nameof(pluginName));
+        }
+
+        string pluginDirectory = Path.Combine(Path.GetFullPath(pluginsRoot), pluginName);
+        if (!Directory.Exists(pluginDirectory))
+        {
+            return [];
+        }
+
+        string currentFile = PluginLayout.CurrentFile(pluginDirectory);
+        string? current = File.Exists(currentFile) ? File.ReadAllText(currentFile).Trim() : null;
+        var inUse = HostStatusReader.ReadLiveHosts(pluginsRoot)
+            .SelectMany(static h => h.AllVersions)
+            .Where(v => string.Equals(v.Name, pluginName, StringComparison.OrdinalIgnoreCase))
+            .Select(static v => v.Version)
+            .ToHashSet(StringComparer.Ordinal);
+
+        // Version ids start with their UTC publish time, so name order is age order.
+        List<string> versions = [.. Directory.GetDirectories(pluginDirectory)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(static name => PluginLayout.IsValidName(name))
+            .Order(StringComparer.Ordinal)];
+        var kept = new HashSet<string>(versions.Where(v => v != current).TakeLast(keep), StringComparer.Ordinal);
+        var deleted = new List<string>();
+        foreach (string version in versions)
+        {
+            if (version == current || kept.Contains(version) || inUse.Contains(version))
+            {
+                continue;
+            }
+
+            // Rename first: a host scanning now sees the folder gone at once, never half deleted.
+            string doomed = Path.Combine(pluginDirectory, PluginLayout.StagingPrefix + "pruned-" + version);
+            try
+            {
+                Directory.Move(Path.Combine(pluginDirectory, version), doomed);
+                Directory.Delete(doomed, recursive: true);
+                deleted.Add(version);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Locked (Windows) or racing another prune: leave it for the next one.
+            }
+        }
+
+        return deleted;
+    }
+
     internal static PluginManifest ReadManifest(string manifestPath)
     {
         using FileStream stream = File.OpenRead(manifestPath);

@@ -48,7 +48,7 @@ public sealed class ManualTimeProvider : TimeProvider
         TimeSpan within = dueWithin ?? TimeSpan.MaxValue;
         lock (_gate)
         {
-            if (_timers.Any(t => t.DueAt is { } due && due - _now <= within))
+            if (_timers.Any(t => IsWaiting(t, within)))
             {
                 return Task.CompletedTask;
             }
@@ -58,6 +58,14 @@ public sealed class ManualTimeProvider : TimeProvider
             return waiter.Task;
         }
     }
+
+    /// <summary>
+    /// A one-shot timer due soon is someone waiting on the clock. A periodic one (a status refresh)
+    /// is always pending, so it counts only when it was scheduled since the clock last moved.
+    /// </summary>
+    private bool IsWaiting(ManualTimer timer, TimeSpan within)
+        => timer.DueAt is { } due && due - _now <= within
+            && (timer.Fresh || timer.Period is null || timer.Period <= TimeSpan.Zero || timer.Period == Timeout.InfiniteTimeSpan);
 
     /// <summary>
     /// Moves the clock by <paramref name="step"/> each time a timer is waiting, until <paramref name="task"/>
@@ -84,6 +92,7 @@ public sealed class ManualTimeProvider : TimeProvider
         lock (_gate)
         {
             target = _now + by;
+            _timers.ForEach(t => t.Fresh = false);
         }
 
         while (true)
@@ -128,6 +137,7 @@ public sealed class ManualTimeProvider : TimeProvider
 
             timer.DueAt = _now + dueTime;
             timer.Period = period;
+            timer.Fresh = true;
             _timers.Add(timer);
             foreach ((TimeSpan within, TaskCompletionSource signal) in _timerWaiters.Where(w => dueTime <= w.DueWithin).ToList())
             {
@@ -153,6 +163,8 @@ public sealed class ManualTimeProvider : TimeProvider
         public DateTimeOffset? DueAt { get; set; }
 
         public TimeSpan? Period { get; set; }
+
+        public bool Fresh { get; set; }
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {

@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+
+namespace Hotswap;
+
+/// <summary>
+/// What a running host reports about itself under its plugins root
+/// (<c>.hotswap/hosts/&lt;host id&gt;.json</c>), read by <see cref="HostStatusReader"/> and <c>hotswap status</c>.
+/// </summary>
+public sealed class HostStatus
+{
+    /// <summary>Gets the host's id: unique per host instance.</summary>
+    [JsonPropertyName("hostId")]
+    public string HostId { get; init; } = "";
+
+    /// <summary>Gets the id of the host's process.</summary>
+    [JsonPropertyName("processId")]
+    public int ProcessId { get; init; }
+
+    /// <summary>Gets the name of the machine the host runs on.</summary>
+    [JsonPropertyName("machineName")]
+    public string MachineName { get; init; } = "";
+
+    /// <summary>Gets when the host started.</summary>
+    [JsonPropertyName("startedAt")]
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Gets when this status was written.</summary>
+    [JsonPropertyName("updatedAt")]
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>Gets the number of the generation serving; 0 before the first load.</summary>
+    [JsonPropertyName("generation")]
+    public long Generation { get; init; }
+
+    /// <summary>Gets the plugin versions of the serving generation.</summary>
+    [JsonPropertyName("plugins")]
+    public IReadOnlyList<PluginVersionStatus> Plugins { get; init; } = [];
+
+    /// <summary>Gets the number of calls (leases) in flight on the serving generation when the status was written.</summary>
+    [JsonPropertyName("callsInFlight")]
+    public long CallsInFlight { get; init; }
+
+    /// <summary>Gets the retired versions still draining or waiting to be proven unloaded.</summary>
+    [JsonPropertyName("retiring")]
+    public IReadOnlyList<PluginVersionStatus> Retiring { get; init; } = [];
+
+    /// <summary>Gets the retired versions reported stuck.</summary>
+    [JsonPropertyName("stuck")]
+    public IReadOnlyList<PluginVersionStatus> Stuck { get; init; } = [];
+
+    /// <summary>Gets every version this host holds in memory: serving, retiring or stuck.</summary>
+    [JsonIgnore]
+    public IEnumerable<PluginVersionStatus> AllVersions => Plugins.Concat(Retiring).Concat(Stuck);
+}

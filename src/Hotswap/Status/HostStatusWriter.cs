@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Hotswap;
+
+/// <summary>
+/// Writes this host's status under the plugins root: holds <c>&lt;id&gt;.lock</c> open with an
+/// exclusive lock for the life of the host (the operating system drops it when the process ends),
+/// and replaces <c>&lt;id&gt;.json</c> by atomic rename whenever what it reports changes.
+/// </summary>
+internal sealed class HostStatusWriter : IDisposable
+{
+    private readonly string _statusFile;
+    private readonly string _lockFile;
+    private readonly FileStream _lock;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly DateTimeOffset _startedAt;
+    private readonly Lock _gate = new();
+    private string? _lastWritten;
+    private bool _disposed;
+
+    private HostStatusWriter(string folder, string hostId, FileStream lockStream, TimeProvider time, ILogger logger)
+    {
+        HostId = hostId;
+        _statusFile = Path.Combine(folder, hostId + ".json");
+        _lockFile = Path.Combine(folder, hostId + ".lock");
+        _lock = lockStream;
+        _time = time;
+        _logger = logger;
+        _startedAt = time.GetUtcNow();
+    }
+
+    public string HostId { get; }
+
+    public static HostStatusWriter? TryCreate(string pluginsRoot, TimeProvider time, ILogger logger)
+    {
+        try
+        {
+            string folder = Path.Combine(pluginsRoot, HostStatusReader.HostsFolder);
+            Directory.CreateDirectory(folder);
+            string hostId = $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+            var lockStream = new FileStream(Path.Combine(folder, hostId + ".lock"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+            return new HostStatusWriter(folder, hostId, lockStream, time, logger);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.StatusWriteFailed(logger, pluginsRoot, ex);
+            return null;
+        }
+    }
+
+    /// <summary>Writes the status if it differs from the last one written. Never throws.</summary>
+    public void Write(long generation, IReadOnlyList<PluginVersionInfo> plugins, long callsInFlight, IReadOnlyList<PluginVersionInfo> retiring, IReadOnlyList<PluginVersionInfo> stuck)
+    {
+        var status = new HostStatus
+        {
+            HostId = HostId,
+            ProcessId = Environment.ProcessId,
+            MachineName = Environment.MachineName,
+            StartedAt = _startedAt,
+            Generation = generation,
+            Plugins = Convert(plugins),
+            CallsInFlight = callsInFlight,
+            Retiring = Convert(retiring),
+            Stuck = Convert(stuck),
+        };
+        string content = JsonSerializer.Serialize(status, StatusJsonContext.Default.HostStatus);
+        lock (_gate)
+        {
+            if (_disposed || content == _lastWritten)
+            {
+                return;
+            }
+
+            string stamped = JsonSerializer.Serialize(new HostStatus
+            {
+                HostId = status.HostId,
+                ProcessId = status.ProcessId,
+                MachineName = status.MachineName,
+                StartedAt = status.StartedAt,
+                UpdatedAt = _time.GetUtcNow(),
+                Generation = status.Generation,
+                Plugins = status.Plugins,
+                CallsInFlight = status.CallsInFlight,
+                Retiring = status.Retiring,
+                Stuck = status.Stuck,
+            }, StatusJsonContext.Default.HostStatus);
+            try
+            {
+                string temp = _statusFile + ".tmp";
+                File.WriteAllText(temp, stamped);
+                File.Move(temp, _statusFile, overwrite: true);
+                _lastWritten = content;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.StatusWriteFailed(_logger, _statusFile, ex);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            try
+            {
+                File.Delete(_statusFile);
+                File.Delete(_lockFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.StatusWriteFailed(_logger, _statusFile, ex);
+            }
+
+            _lock.Dispose();
+        }
+    }
+
+    private static PluginVersionStatus[] Convert(IReadOnlyList<PluginVersionInfo> versions)
+        => [.. versions.Select(static v => new PluginVersionStatus { Name = v.PluginName, Version = v.Version })];
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace Hotswap;
+
+/// <summary>One plugin version in a <see cref="HostStatus"/>.</summary>
+public sealed class PluginVersionStatus
+{
+    /// <summary>Gets the plugin's name.</summary>
+    [JsonPropertyName("name")]
+    public string Name { get; init; } = "";
+
+    /// <summary>Gets the version id.</summary>
+    [JsonPropertyName("version")]
+    public string Version { get; init; } = "";
+
+    /// <summary>Returns <c>name@version</c>.</summary>
+    /// <returns>The plugin name and version.</returns>
+    public override string ToString() => $"{Name}@{Version}";
+}
