@@ -33,7 +33,7 @@ public static class Fixtures
             throw new InvalidOperationException($"No fixture named '{fixture}'. Known: {string.Join(", ", s_paths.Keys)}.");
         }
 
-        if (!Directory.Exists(path))
+        if (!Directory.Exists(path) && !File.Exists(path))
         {
             throw new InvalidOperationException($"Fixture '{fixture}' was not published to '{path}'. Build the test project.");
         }

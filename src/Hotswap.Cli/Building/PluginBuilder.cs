@@ -1,0 +1,165 @@
+using System.Diagnostics;
+
+namespace Hotswap.Cli.Building;
+
+/// <summary>What <c>hotswap build</c> and <c>hotswap watch</c> ask for.</summary>
+internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments);
+
+/// <summary>What a build did.</summary>
+internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<string> LeftOut, IReadOnlyList<string> Pruned, IReadOnlyList<string> Errors, TimeSpan Elapsed)
+{
+    public bool Succeeded => Published is not null;
+}
+
+/// <summary>
+/// Builds a plugin project and publishes it as a new version folder: <c>dotnet publish</c> into a
+/// scratch folder, leave out what the host shares, write the version folder and flip <c>current</c>
+/// (the library's publisher), then prune old versions no live host holds. A failed build publishes
+/// nothing. Builds of one plugin are serialized by a lock file, so two at once both finish.
+/// </summary>
+internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
+{
+    private const int Steps = 4;
+
+    public async Task<BuildOutcome> BuildAsync(BuildRequest request, CancellationToken cancellationToken)
+    {
+        long started = time.GetTimestamp();
+        string pluginDirectory = Path.Combine(Path.GetFullPath(request.PluginsRoot), request.PluginName);
+        Directory.CreateDirectory(pluginDirectory);
+        using FileStream buildLock = await LockAsync(Path.Combine(pluginDirectory, ".build.lock"), request.PluginName, cancellationToken).ConfigureAwait(false);
+        DirectoryInfo scratch = Directory.CreateTempSubdirectory("hotswap-build-");
+        try
+        {
+            output.Step(1, Steps, $"Building {request.Project} ({request.Configuration})");
+            List<string> errors = await PublishProjectAsync(request, scratch.FullName, cancellationToken).ConfigureAwait(false);
+            if (errors.Count > 0)
+            {
+                return new BuildOutcome(null, [], [], errors, time.GetElapsedTime(started));
+            }
+
+            output.Step(2, Steps, "Leaving out the assemblies the host shares");
+            string[] depsFiles = Directory.GetFiles(scratch.FullName, "*.deps.json");
+            if (depsFiles.Length != 1)
+            {
+                return new BuildOutcome(null, [], [], [$"The build output has {depsFiles.Length} *.deps.json files instead of one; is '{request.Project}' a plugin class library?"], time.GetElapsedTime(started));
+            }
+
+            string entryName = Path.GetFileName(depsFiles[0])[..^".deps.json".Length];
+            IReadOnlyList<string> leftOut = SharedAssemblies.FilesToLeaveOut(scratch.FullName, entryName);
+            var options = new PublishOptions { SourceCommit = await SourceCommitAsync(request.Project, cancellationToken).ConfigureAwait(false), TimeProvider = time };
+            foreach (string file in leftOut)
+            {
+                options.ExcludeFiles.Add(file);
+            }
+
+            output.Step(3, Steps, $"Publishing a version folder of '{request.PluginName}' and flipping current");
+            PublishResult published = await PluginPublisher.PublishAsync(scratch.FullName, request.PluginsRoot, request.PluginName, options, cancellationToken).ConfigureAwait(false);
+
+            output.Step(4, Steps, $"Pruning old versions (keeping {request.Keep} besides current and those in use)");
+            IReadOnlyList<string> pruned = PluginPublisher.Prune(request.PluginsRoot, request.PluginName, request.Keep);
+            return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started));
+        }
+        catch (ArgumentException ex)
+        {
+            return new BuildOutcome(null, [], [], [ex.Message], time.GetElapsedTime(started));
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    private async Task<FileStream> LockAsync(string path, string pluginName, CancellationToken cancellationToken)
+    {
+        bool told = false;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                if (!told)
+                {
+                    output.Line($"Waiting for another build of '{pluginName}' to finish...");
+                    told = true;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs <c>dotnet publish</c>; returns the build errors, empty on success.</summary>
+    private static async Task<List<string>> PublishProjectAsync(BuildRequest request, string outputDirectory, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in (string[])["publish", request.Project, "--configuration", request.Configuration, "--output", outputDirectory, "--nologo", "--verbosity", "quiet", "-p:UseAppHost=false"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (string argument in request.ExtraArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException("Cannot start 'dotnet'. Is the .NET SDK on PATH?");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        string text = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
+        if (process.ExitCode == 0)
+        {
+            return [];
+        }
+
+        var errors = text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Where(static line => line.Contains(": error ", StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        return errors.Count > 0 ? errors : [$"dotnet publish failed with exit code {process.ExitCode}:", text.Trim()];
+    }
+
+    private static async Task<string?> SourceCommitAsync(string project, CancellationToken cancellationToken)
+    {
+        try
+        {
+            string directory = Directory.Exists(project) ? project : Path.GetDirectoryName(Path.GetFullPath(project)) ?? ".";
+            var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string argument in (string[])["-C", directory, "rev-parse", "HEAD"])
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using Process? process = Process.Start(start);
+            if (process is null)
+            {
+                return null;
+            }
+
+            string commit = (await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).Trim();
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            return process.ExitCode == 0 && commit.Length > 0 ? commit : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no git here
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Hotswap.Cli.Building;
+
+namespace Hotswap.Cli.Commands;
+
+internal static class BuildCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        Argument<string> project = CommonOptions.Project();
+        Argument<string> root = CommonOptions.PluginsRoot();
+        Option<string?> name = CommonOptions.Name();
+        Option<string> configuration = CommonOptions.Configuration();
+        Option<int> keep = CommonOptions.Keep();
+        Option<bool> json = CommonOptions.Json();
+        var command = new Command("build", "Build a plugin project and publish it as a new version folder, then flip 'current'. Arguments after '--' go to dotnet publish.")
+        {
+            project, root, name, configuration, keep, json,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            var output = new CliOutput(parse.GetValue(json), stdout, stderr);
+            string? projectFile = CommonOptions.ResolveProject(parse.GetValue(project)!, output);
+            if (projectFile is null)
+            {
+                return ExitCodes.Failed;
+            }
+
+            if (parse.GetValue(keep) < 0)
+            {
+                output.Error("--keep must not be negative.");
+                return ExitCodes.Usage;
+            }
+
+            string pluginName = parse.GetValue(name) ?? CommonOptions.DefaultName(projectFile);
+            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), [.. parse.UnmatchedTokens]);
+            BuildOutcome outcome = await new PluginBuilder(output, TimeProvider.System).BuildAsync(request, cancellationToken).ConfigureAwait(false);
+            Report(output, request, outcome);
+            return outcome.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    public static void Report(CliOutput output, BuildRequest request, BuildOutcome outcome)
+    {
+        if (outcome.Published is { } published)
+        {
+            output.Line($"Published {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.0} s" + (outcome.Pruned.Count > 0 ? $"; pruned {string.Join(", ", outcome.Pruned)}" : ""));
+        }
+        else
+        {
+            output.Error($"Build of '{request.PluginName}' failed; nothing was published and 'current' is unchanged:");
+            foreach (string error in outcome.Errors)
+            {
+                output.Error("  " + error);
+            }
+        }
+
+        output.Document(new JsonObject
+        {
+            ["succeeded"] = outcome.Succeeded,
+            ["plugin"] = request.PluginName,
+            ["version"] = outcome.Published?.Version,
+            ["versionDirectory"] = outcome.Published?.VersionDirectory,
+            ["leftOut"] = new JsonArray([.. outcome.LeftOut.Select(static f => (JsonNode?)f)]),
+            ["pruned"] = new JsonArray([.. outcome.Pruned.Select(static v => (JsonNode?)v)]),
+            ["errors"] = new JsonArray([.. outcome.Errors.Select(static e => (JsonNode?)e)]),
+            ["elapsedMs"] = Math.Round(outcome.Elapsed.TotalMilliseconds),
+        });
+    }
+}

@@ -1,0 +1,39 @@
+using System.CommandLine;
+
+namespace Hotswap.Cli.Commands;
+
+/// <summary>
+/// Runs a host on a plugins root, watching it, and prints every reload and unload: a quick way to try
+/// plugins with <c>hotswap build</c> or <c>hotswap watch</c> in another terminal.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        Argument<string> root = CommonOptions.PluginsRoot();
+        var command = new Command("run", "Run a host on a plugins root: load, watch, reload, and print what happens, until Ctrl+C.") { root };
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            string pluginsRoot = Path.GetFullPath(parse.GetValue(root)!);
+            Directory.CreateDirectory(pluginsRoot);
+            await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = pluginsRoot, Watch = true });
+            host.Reloaded += (_, e) => stdout.WriteLine(e.Result);
+            host.ReloadFailed += (_, e) => stderr.WriteLine(e.Result);
+            host.Unloaded += (_, e) => stdout.WriteLine($"unloaded {e.Version} ({e.Elapsed.TotalMilliseconds:0} ms after Unload)");
+            host.UnloadStuck += (_, e) => stderr.WriteLine($"STUCK {e.Version}: {e.Cause}");
+            await host.LoadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            stdout.WriteLine($"Host running on {pluginsRoot} (pid {Environment.ProcessId}). Ctrl+C stops.");
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                stdout.WriteLine("Stopping.");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

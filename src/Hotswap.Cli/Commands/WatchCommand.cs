@@ -1,0 +1,93 @@
+using System.CommandLine;
+using Hotswap.Cli.Building;
+
+namespace Hotswap.Cli.Commands;
+
+/// <summary>
+/// Rebuilds and publishes on every saved source change, debounced; a failed build prints its errors
+/// and publishes nothing. Runs until Ctrl+C.
+/// </summary>
+internal static class WatchCommand
+{
+    private static readonly TimeSpan s_debounce = TimeSpan.FromMilliseconds(300);
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        Argument<string> project = CommonOptions.Project();
+        Argument<string> root = CommonOptions.PluginsRoot();
+        Option<string?> name = CommonOptions.Name();
+        Option<string> configuration = CommonOptions.Configuration();
+        Option<int> keep = CommonOptions.Keep();
+        var command = new Command("watch", "Rebuild and publish the plugin on every saved change to its sources, until Ctrl+C.") { project, root, name, configuration, keep };
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            var output = new CliOutput(json: false, stdout, stderr);
+            string? projectFile = CommonOptions.ResolveProject(parse.GetValue(project)!, output);
+            if (projectFile is null)
+            {
+                return ExitCodes.Failed;
+            }
+
+            var request = new BuildRequest(projectFile, parse.GetValue(root)!, parse.GetValue(name) ?? CommonOptions.DefaultName(projectFile), parse.GetValue(configuration)!, parse.GetValue(keep), []);
+            var builder = new PluginBuilder(output, TimeProvider.System);
+            var changes = new SemaphoreSlim(0);
+            string projectDirectory = Path.GetDirectoryName(projectFile)!; // a full path always has a parent.
+            using var watcher = new FileSystemWatcher(projectDirectory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
+            void OnChange(object sender, FileSystemEventArgs e)
+            {
+                if (IsSource(projectDirectory, e.FullPath))
+                {
+                    changes.Release();
+                }
+            }
+
+            watcher.Changed += OnChange;
+            watcher.Created += OnChange;
+            watcher.Deleted += OnChange;
+            watcher.Renamed += OnChange;
+            watcher.EnableRaisingEvents = true;
+            output.Line($"Watching {projectDirectory}; publishing '{request.PluginName}' to {Path.GetFullPath(request.PluginsRoot)}. Ctrl+C stops.");
+            try
+            {
+                while (true)
+                {
+                    BuildCommand.Report(output, request, await builder.BuildAsync(request, cancellationToken).ConfigureAwait(false));
+                    await changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+                    // Debounce: an editor's save is often several writes; build once they settle.
+                    do
+                    {
+                        await Task.Delay(s_debounce, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                    }
+                    while (Drain(changes) > 0);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                output.Line("Stopped.");
+                return ExitCodes.Success;
+            }
+        });
+        return command;
+    }
+
+    private static int Drain(SemaphoreSlim changes)
+    {
+        int drained = 0;
+        while (changes.Wait(0))
+        {
+            drained++;
+        }
+
+        return drained;
+    }
+
+    private static bool IsSource(string projectDirectory, string path)
+    {
+        string relative = Path.GetRelativePath(projectDirectory, path);
+        string first = relative.Split(Path.DirectorySeparatorChar)[0];
+        string extension = Path.GetExtension(path);
+        return first is not ("bin" or "obj" or "artifacts") && !first.StartsWith('.')
+            && extension is ".cs" or ".csproj" or ".props" or ".targets" or ".json" or ".resx";
+    }
+}
