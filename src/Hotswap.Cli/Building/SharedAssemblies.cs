@@ -4,9 +4,10 @@ namespace Hotswap.Cli.Building;
 
 /// <summary>
 /// Tells which files of a plugin's publish output the host provides anyway, from the entry
-/// assembly's deps.json: <c>Hotswap.Abstractions</c>, every referenced library whose assembly the
-/// output does not contain (a contract referenced with <c>Private=false</c>), and everything those
-/// depend on. Left out of the version folder, they always resolve from the host.
+/// assembly's deps.json: every library the plugin does not itself depend on, where the walk stops at
+/// <c>Hotswap.Abstractions</c> and at libraries whose assembly the output does not contain (a
+/// contract referenced with <c>Private="false"</c>). Left out of the version folder, they always
+/// resolve from the host, which shares them anyway.
 /// </summary>
 internal static class SharedAssemblies
 {
@@ -46,24 +47,25 @@ internal static class SharedAssemblies
             byName[name] = (dependencies, runtime);
         }
 
-        var shared = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        // What the plugin itself needs: everything reachable from its own library, not going through
+        // a shared library (Hotswap.Abstractions, or one whose assembly the output does not contain).
+        bool IsShared(string name) => string.Equals(name, Abstractions, StringComparison.OrdinalIgnoreCase)
+            || (byName.TryGetValue(name, out var library) && library.RuntimeFiles.Count > 0
+                && library.RuntimeFiles.TrueForAll(file => !File.Exists(Path.Combine(publishDirectory, file))));
+        var needed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var pending = new Stack<string>();
-        foreach ((string name, (List<string> _, List<string> runtime)) in byName)
-        {
-            bool notShipped = runtime.Count > 0 && runtime.TrueForAll(file => !File.Exists(Path.Combine(publishDirectory, file)));
-            if (!string.Equals(name, entryAssemblyName, StringComparison.OrdinalIgnoreCase) && (notShipped || string.Equals(name, Abstractions, StringComparison.OrdinalIgnoreCase)))
-            {
-                pending.Push(name);
-            }
-        }
-
+        pending.Push(entryAssemblyName);
         while (pending.TryPop(out string? name))
         {
-            if (shared.Add(name) && byName.TryGetValue(name, out var library))
+            if ((needed.Count == 0 || !IsShared(name)) && needed.Add(name) && byName.TryGetValue(name, out var library))
             {
                 library.Dependencies.ForEach(pending.Push);
             }
         }
+
+        // The rest came with shared references (with Private="false", deps.json lists them without a
+        // parent): the host provides them.
+        var shared = byName.Keys.Where(name => !needed.Contains(name)).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
         var files = new List<string>();
         foreach (string name in shared)

@@ -31,6 +31,23 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_FixtureProjectReferencingAContract_LeavesOutWhatTheHostSharesAndAHostRunsIt()
+    {
+        string project = Path.Combine(RepositoryRoot(), "test", "TestPlugins", "Greeter", "V2", "Greeter.V2.csproj");
+
+        CliResult result = await CliRunner.RunAsync("build", project, _root.PluginsRoot, "--name", "greeter", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[] leftOut = [.. result.Json["leftOut"]!.AsArray().Select(f => (string)f!)];
+        Assert.Equal(["Microsoft.Extensions.DependencyInjection.Abstractions.dll", "Microsoft.Extensions.Logging.Abstractions.dll"], leftOut);
+        string folder = (string)result.Json["versionDirectory"]!;
+        Assert.Equal(["Greeter.deps.json", "Greeter.dll", "Greeter.pdb", "Greeter.runtimeconfig.json", "plugin.json"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        Assert.Equal("v2:hello cli", host.Invoke("greeter", "greet", "cli"));
+    }
+
+    [Fact]
     public async Task Build_ProgressAndVersion_PrintedAsText()
     {
         var plugin = new ScratchPlugin(_root.Scratch);
@@ -162,6 +179,19 @@ public sealed class CliTests : IDisposable
         Assert.Empty(after.Json["hosts"]!.AsArray());
         CliResult afterText = await CliRunner.RunAsync("status", _root.PluginsRoot);
         Assert.Contains("No host is running on this root.", afterText.Stdout);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Hotswap.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find the repository root.");
     }
 
     [Fact]
