@@ -33,7 +33,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Build_FixtureProjectReferencingAContract_LeavesOutWhatTheHostSharesAndAHostRunsIt()
     {
-        string project = Path.Combine(RepositoryRoot(), "test", "TestPlugins", "Greeter", "V2", "Greeter.V2.csproj");
+        string project = Path.Combine(Repository.Root, "test", "TestPlugins", "Greeter", "V2", "Greeter.V2.csproj");
 
         CliResult result = await CliRunner.RunAsync("build", project, _root.PluginsRoot, "--name", "greeter", "--json");
 
@@ -179,19 +179,6 @@ public sealed class CliTests : IDisposable
         Assert.Empty(after.Json["hosts"]!.AsArray());
         CliResult afterText = await CliRunner.RunAsync("status", _root.PluginsRoot);
         Assert.Contains("No host is running on this root.", afterText.Stdout);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Hotswap.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Cannot find the repository root.");
     }
 
     [Fact]

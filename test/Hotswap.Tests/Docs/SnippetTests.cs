@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Hotswap.Tests.Support;
 
 namespace Hotswap.Tests.Docs;
 
@@ -14,7 +15,7 @@ public sealed partial class SnippetTests
     [MemberData(nameof(Documents))]
     public void Document_MarkedCodeBlocks_MatchCompiledSnippets(string document)
     {
-        string root = RepositoryRoot();
+        string root = Repository.Root;
         Dictionary<string, string> regions = Regions(Path.Combine(root, "samples", "Snippets"));
         string markdown = File.ReadAllText(Path.Combine(root, document)).ReplaceLineEndings("\n");
 
@@ -48,19 +49,6 @@ public sealed partial class SnippetTests
         string[] lines = code.Split('\n');
         int indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
         return string.Join("\n", lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart())).TrimEnd();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Hotswap.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"Cannot find the repository root above {AppContext.BaseDirectory}.");
     }
 
     [GeneratedRegex(@"<!-- snippet: (?<name>[\w-]+) -->\n```csharp\n(?<code>.*?)```", RegexOptions.Singleline)]

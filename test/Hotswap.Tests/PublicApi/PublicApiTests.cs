@@ -1,3 +1,4 @@
+using Hotswap.Tests.Support;
 using System.Reflection;
 
 namespace Hotswap.Tests.PublicApi;
@@ -14,7 +15,7 @@ public sealed class PublicApiTests
     public void PublicApi_MatchesApprovedText(string assemblyName)
     {
         Assembly assembly = Assembly.Load(assemblyName);
-        string approvedPath = Path.Combine(SourceDirectory(), $"{assemblyName}.approved.txt");
+        string approvedPath = Path.Combine(Repository.Root, "test", "Hotswap.Tests", "PublicApi", $"{assemblyName}.approved.txt");
         string actual = PublicApiFormatter.Format(assembly);
         string approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : "";
 
@@ -59,19 +60,5 @@ public sealed class PublicApiTests
 
         // PluginException is the one unsealed class: PluginLoadException derives from it, and callers catch it.
         Assert.Equal([typeof(PluginException)], open);
-    }
-
-    /// <summary>This folder in the source tree, found from the test binaries (source paths may be mapped in CI builds).</summary>
-    private static string SourceDirectory()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Hotswap.slnx")))
-            {
-                return Path.Combine(directory.FullName, "test", "Hotswap.Tests", "PublicApi");
-            }
-        }
-
-        throw new InvalidOperationException($"Cannot find the repository root above {AppContext.BaseDirectory}.");
     }
 }
