@@ -1,8 +1,5 @@
-using System.Reflection.Metadata;
 using System.Text;
 using System.Text.Json;
-
-[assembly: MetadataUpdateHandler(typeof(Hotswap.LiveData.CacheHandler))]
 
 namespace Hotswap;
 
@@ -14,7 +11,9 @@ namespace Hotswap;
 /// <remarks>
 /// Unwrapping tolerates members added or removed between versions: unknown JSON members are
 /// ignored and missing ones keep their defaults. The serializer metadata that plugin types leave
-/// in the shared options is released whenever the host retires a plugin version.
+/// behind (in the options' cache and System.Text.Json's process-wide member accessor cache) is
+/// released whenever the host retires a plugin version: the host runs System.Text.Json's own
+/// metadata update handler before it unloads the version.
 /// </remarks>
 /// <example><code>
 /// LiveData data = LiveData.Create(new Job(42, "resize"));   // in version 1
@@ -22,7 +21,7 @@ namespace Hotswap;
 /// </code></example>
 public sealed class LiveData
 {
-    private static JsonSerializerOptions s_options = CreateOptions();
+    private static readonly JsonSerializerOptions s_options = new(JsonSerializerDefaults.General) { IncludeFields = true };
     private readonly byte[] _utf8Json;
 
     private LiveData(string typeName, byte[] utf8Json)
@@ -45,7 +44,7 @@ public sealed class LiveData
     public static LiveData Create<T>(T value)
     {
         Type type = value?.GetType() ?? typeof(T);
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(value, type, Volatile.Read(ref s_options));
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(value, type, s_options);
         return new LiveData(value is null ? "null" : type.FullName ?? type.Name, json);
     }
 
@@ -64,7 +63,7 @@ public sealed class LiveData
     /// <typeparam name="T">The type to unwrap into.</typeparam>
     /// <returns>The value.</returns>
     /// <exception cref="JsonException">The JSON does not fit <typeparamref name="T"/>.</exception>
-    public T? To<T>() => JsonSerializer.Deserialize<T>(_utf8Json, Volatile.Read(ref s_options));
+    public T? To<T>() => JsonSerializer.Deserialize<T>(_utf8Json, s_options);
 
     /// <summary>Unwraps the value into <paramref name="type"/>.</summary>
     /// <param name="type">The type to unwrap into.</param>
@@ -74,21 +73,10 @@ public sealed class LiveData
     public object? To(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
-        return JsonSerializer.Deserialize(_utf8Json, type, Volatile.Read(ref s_options));
+        return JsonSerializer.Deserialize(_utf8Json, type, s_options);
     }
 
     /// <summary>Returns <c>TypeName: json</c>.</summary>
     /// <returns>The type name and the JSON.</returns>
     public override string ToString() => $"{TypeName}: {Encoding.UTF8.GetString(_utf8Json)}";
-
-    private static JsonSerializerOptions CreateOptions() => new(JsonSerializerDefaults.General) { IncludeFields = true };
-
-    /// <summary>
-    /// Called by the host (through the hot-reload metadata handler convention) when a plugin version
-    /// retires: the options' metadata cache holds plugin types, so it starts over.
-    /// </summary>
-    internal static class CacheHandler
-    {
-        public static void ClearCache(Type[]? types) => Volatile.Write(ref s_options, CreateOptions());
-    }
 }

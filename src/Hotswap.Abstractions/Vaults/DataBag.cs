@@ -96,7 +96,13 @@ public sealed class DataBag
         }
     }
 
-    /// <summary>The value's type, or a delegate's target or method, or (one level deep) an element's type, when collectible.</summary>
+    private static Type? FindCollectibleShallow(object? value) => value is Delegate ? FindCollectible(value) : value?.GetType() is { IsCollectible: true } type ? type : null;
+
+    /// <summary>
+    /// The value's type, or a delegate's target or method, or an element's (a dictionary's keys and
+    /// values), when collectible. It cannot see plugin objects captured by a host-defined closure or
+    /// held in fields of a host object: don't store those.
+    /// </summary>
     private static Type? FindCollectible(object? value)
     {
         switch (value)
@@ -126,11 +132,21 @@ public sealed class DataBag
             return type;
         }
 
-        if (value is ICollection items)
+        if (value is IDictionary dictionary)
+        {
+            foreach (DictionaryEntry entry in dictionary)
+            {
+                if ((FindCollectibleShallow(entry.Key) ?? FindCollectibleShallow(entry.Value)) is { } entryType)
+                {
+                    return entryType;
+                }
+            }
+        }
+        else if (value is ICollection items)
         {
             foreach (object? item in items)
             {
-                if (item?.GetType() is { IsCollectible: true } itemType)
+                if (FindCollectibleShallow(item) is { } itemType)
                 {
                     return itemType;
                 }

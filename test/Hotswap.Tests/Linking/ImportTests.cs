@@ -77,6 +77,49 @@ public sealed class ImportTests : IDisposable
     }
 
     [Fact]
+    public async Task Reload_ImporterSortsBeforeItsExporter_StillReloadedTransitively()
+    {
+        await PublishChainAsync();
+        await _root.PublishAsync(Fixtures.ChainCycle, "delta"); // imports gamma, and sorts before it
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+
+        await _root.PublishAsync(Fixtures.ChainAlphaV2, "alpha");
+        ReloadResult result = await host.ReloadAsync();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.All(result.Plugins, p => Assert.Equal(ReloadOutcome.Loaded, p.Outcome));
+        Assert.Equal("delta(v1) -> gamma(v1) -> beta(v1) -> alpha(v2)", host.Invoke("delta", "describe"));
+    }
+
+    [Fact]
+    public async Task Load_NotReloadablePluginImportingAStaticPlugin_Accepted()
+    {
+        _root.Probe.Set("beta.reloadable", "false");
+        await _root.PublishAsync(Fixtures.ChainBeta, "beta");
+        await using PluginHost host = _root.CreateHost(o => o.AddStatic<StaticLink>("alpha"));
+
+        ReloadResult result = await host.LoadAsync();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal("beta(v1) -> static-alpha", host.Invoke("beta", "describe"));
+    }
+
+    [Fact]
+    public async Task Load_StaticPluginImportingAReloadablePlugin_Refused()
+    {
+        await _root.PublishAsync(Fixtures.ChainAlphaV1, "alpha");
+        await using PluginHost host = _root.CreateHost(o => o.AddStatic<StaticImporter>("stat"));
+
+        ReloadResult result = await host.LoadAsync();
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("stat", result.Error!.PluginName);
+        Assert.Equal(ReloadPhase.Link, result.Error.Phase);
+        Assert.Contains("it is not reloadable but imports 'alpha', which is", result.Error.Message);
+    }
+
+    [Fact]
     public async Task Reload_OnlyGammaRepublished_ReloadsGammaAlone()
     {
         await PublishChainAsync();
@@ -204,6 +247,27 @@ public sealed class ImportTests : IDisposable
         using GenerationLease lease = host.Acquire();
         Assert.Equal(["zeta"], lease.Generation.Plugins.Select(p => p.PluginName));
         return result.Error;
+    }
+
+    /// <summary>A static plugin that claims to be reloadable: being static, it never is.</summary>
+    public sealed class StaticLink : Plugin
+    {
+        public override bool Reloadable => true;
+
+        public override object? Export() => new Link();
+
+        private sealed class Link : ILink
+        {
+            public string Describe() => "static-alpha";
+        }
+    }
+
+    public sealed class StaticImporter : Plugin
+    {
+        public override bool Reloadable => true;
+
+        [Import("alpha")]
+        public ILink? Next { get; set; }
     }
 
     private List<string> Events(string suffix) => [.. _root.Events.Where(e => e.EndsWith(suffix, StringComparison.Ordinal))];

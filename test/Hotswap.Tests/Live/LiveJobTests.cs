@@ -77,6 +77,32 @@ public sealed class LiveJobTests : IDisposable
         Assert.Equal("v1", host.Invoke("zeta", "tag"));
     }
 
+    [Fact]
+    public async Task Reload_DuplicateLiveTypeNameAlone_Refused()
+    {
+        await using PluginHost host = _root.CreateHost(o => o.AddStatic<TypeOnlyPlugin>("stat"));
+        (await host.LoadAsync()).EnsureSuccess();
+        await _root.PublishAsync(Fixtures.WorkerV1, "worker");
+
+        ReloadResult result = await host.ReloadAsync();
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("worker", result.Error!.PluginName);
+        Assert.Equal(ReloadPhase.Vault, result.Error.Phase);
+        Assert.Contains("its live type 'job.greet' is already defined by plugin 'stat'", result.Error.Message);
+    }
+
+    /// <summary>A static plugin whose assembly (this test assembly) declares the live type below.</summary>
+    public sealed class TypeOnlyPlugin : Plugin
+    {
+    }
+
+    [LiveType("job.greet")]
+    public sealed class HostGreetJob : IJobHandler
+    {
+        public string Handle(LiveData data) => "host greeted";
+    }
+
     private static List<string> Drain(PluginHost host, JobQueue queue)
     {
         var handled = new List<string>();

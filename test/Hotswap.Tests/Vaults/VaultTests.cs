@@ -89,6 +89,7 @@ public sealed class VaultTests : IDisposable
         Func<string, string> callback = greeter.Greet;
         string forDelegate = Assert.Throws<ArgumentException>(() => bag.Set("callback", callback)).Message;
         string forList = Assert.Throws<ArgumentException>(() => bag.Set("list", new List<object> { 1, greeter })).Message;
+        Assert.Throws<ArgumentException>(() => bag.Set("map", new Dictionary<string, object> { ["g"] = greeter }));
         return (forObject, forDelegate, forList, bag.Count);
     }
 
