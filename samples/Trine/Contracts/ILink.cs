@@ -1,0 +1,6 @@
+namespace Trine.Contracts;
+
+public interface ILink
+{
+    string Describe();
+}
