@@ -150,7 +150,8 @@ public sealed class CallLoop : IAsyncDisposable
 
     internal CallLoop(Func<string> call, int threads)
     {
-        _threads = [.. Enumerable.Range(0, threads).Select(_ => Task.Run(() =>
+        // Dedicated threads: callers that never yield must not starve the thread pool the reload runs on.
+        _threads = [.. Enumerable.Range(0, threads).Select(_ => Task.Factory.StartNew(() =>
         {
             while (!_stop.IsCancellationRequested)
             {
@@ -164,7 +165,7 @@ public sealed class CallLoop : IAsyncDisposable
                     _failures.Enqueue(ex.GetType().Name + ": " + ex.Message);
                 }
             }
-        }))];
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
     }
 
     public long Served(string tag) => _byTag.TryGetValue(tag, out long count) ? count : 0;

@@ -5,6 +5,7 @@ using Hotswap.Tests.Support;
 namespace Hotswap.Tests.Cli;
 
 /// <summary>The real hotswap CLI, run as a process on real plugin projects.</summary>
+[Collection(ProcessBuilds.Name)]
 public sealed class CliTests : IDisposable
 {
     private readonly TestRoot _root = new();
