@@ -52,7 +52,6 @@ async Task<int> RunInteractiveAsync()
     if (!File.Exists(Path.Combine(root, "world", "current")) || !File.Exists(Path.Combine(root, "moon", "current")))
     {
         Console.WriteLine("Publishing v1 of world and moon first...");
-        using var setup = new Demo("", "");
         foreach ((string project, string name) in new[] { (worldProject, "world"), (moonProject, "moon") })
         {
             string output = Directory.CreateTempSubdirectory().FullName;
