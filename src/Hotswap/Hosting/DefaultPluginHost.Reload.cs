@@ -10,6 +10,7 @@ internal sealed partial class DefaultPluginHost
     private TaskCompletionSource<ReloadResult>? _followUp;
     private object? _followUpData;
     private Task _pump = Task.CompletedTask;
+    private object? _loadData;
 
     public override Task<ReloadResult> LoadAsync(object? data = null, CancellationToken cancellationToken = default)
     {
@@ -19,6 +20,7 @@ internal sealed partial class DefaultPluginHost
             throw new InvalidOperationException(SR.AlreadyLoaded);
         }
 
+        Volatile.Write(ref _loadData, data);
         return LoadThenStartAsync(RequestReload(data, cancellationToken));
 
         async Task<ReloadResult> LoadThenStartAsync(Task<ReloadResult> load)
@@ -80,7 +82,8 @@ internal sealed partial class DefaultPluginHost
         {
             try
             {
-                ReloadResult result = await ExecuteReloadAsync(data, _disposing.Token).ConfigureAwait(false);
+                // Without data of its own (the watcher's reloads, for one), a reload hands new versions what LoadAsync got.
+                ReloadResult result = await ExecuteReloadAsync(data ?? Volatile.Read(ref _loadData), _disposing.Token).ConfigureAwait(false);
                 WriteStatus();
                 completion.TrySetResult(result);
             }

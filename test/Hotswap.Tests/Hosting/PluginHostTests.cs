@@ -72,6 +72,21 @@ public sealed class PluginHostTests : IDisposable
     }
 
     [Fact]
+    public async Task ReloadAsync_WithoutData_HandsNewVersionsTheLoadData()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync(new TestContracts.DisposalProbe(_root.Probe))).EnsureSuccess();
+
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        (await host.ReloadAsync()).EnsureSuccess();
+        await host.DisposeAsync();
+
+        // Both versions registered a disposable from the load data: v1 at load, v2 at the reload.
+        Assert.Equal(2, _root.Events.Count(e => e == "alpha:Disposed"));
+    }
+
+    [Fact]
     public async Task Reloaded_HandlerThrows_ReloadStillSucceedsAndErrorIsLogged()
     {
         await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
