@@ -6,8 +6,15 @@ using Hotswap.Samples;
 string project = Path.Combine(Demo.SamplesDirectory, "Extension", "Plugins", "Polite", "Polite.csproj");
 if (!args.Contains("--demo"))
 {
-    Console.WriteLine("Run with --demo: the host greets through Vault.Extension<Greeters>() while 'polite' is rebuilt and swapped.");
-    return 0;
+    return await Interactive.RunAsync(
+        "Extension",
+        [("Plugins/Polite", "polite")],
+        o => o.ExtensionFactory = () => new Greeters(),
+        host =>
+        {
+            using GenerationLease lease = host.Acquire();
+            return lease.Generation.Vault.Extension<Greeters>()["polite"].Greet("you");
+        });
 }
 
 using var demo = new Demo(

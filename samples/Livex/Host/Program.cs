@@ -7,8 +7,25 @@ using Livex.Contracts;
 string project = Path.Combine(Demo.SamplesDirectory, "Livex", "Plugins", "Worker", "Worker.csproj");
 if (!args.Contains("--demo"))
 {
-    Console.WriteLine("Run with --demo: jobs produced by worker v1 are handled by worker v2 after a live swap.");
-    return 0;
+    // Each heartbeat, the current worker queues two jobs and the host runs them on the current generation.
+    var jobs = new JobQueue();
+    return await Interactive.RunAsync(
+        "Livex",
+        [("Plugins/Worker", "worker")],
+        null,
+        host =>
+        {
+            host.Invoke("worker", "produce", jobs, 2);
+            var done = new List<string>();
+            while (jobs.TryDequeue(out Job job))
+            {
+                using GenerationLease lease = host.Acquire();
+                Vault vault = lease.Generation.Vault;
+                done.Add(job.Kind == "function" ? (string)vault.LiveFunctions.Invoke(job.Name, job.Data)! : vault.LiveTypes.Create<IJobHandler>(job.Name).Handle(job.Data));
+            }
+
+            return string.Join("; ", done);
+        });
 }
 
 using var demo = new Demo(

@@ -4,9 +4,14 @@ using Hotswap.Samples;
 // The Slink sample: the same plugin source, loaded dynamically or compiled in (--static).
 string project = Path.Combine(Demo.SamplesDirectory, "Slink", "Plugins", "Clock", "Clock.csproj");
 var noon = new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+if (!args.Contains("--demo") && !args.Contains("--static"))
+{
+    return await Interactive.RunAsync("Slink", [("Plugins/Clock", "clock")], null, host => (string)host.Invoke("clock", "now", DateTimeOffset.UtcNow)!);
+}
+
 if (!args.Contains("--demo"))
 {
-    bool isStatic = args.Contains("--static");
+    bool isStatic = true;
     using var scratch = new Demo($"Slink, {(isStatic ? "static" : "dynamic")} mode", "");
     if (!isStatic)
     {

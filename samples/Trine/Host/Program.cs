@@ -6,8 +6,11 @@ string plugins = Path.Combine(Demo.SamplesDirectory, "Trine", "Plugins");
 string Project(string name) => Path.Combine(plugins, name, name + ".csproj");
 if (!args.Contains("--demo"))
 {
-    Console.WriteLine("Run with --demo: gamma is called through beta and alpha while alpha is rebuilt; the whole chain reloads as one.");
-    return 0;
+    return await Interactive.RunAsync(
+        "Trine",
+        [("Plugins/Alpha", "alpha"), ("Plugins/Beta", "beta"), ("Plugins/Gamma", "gamma")],
+        null,
+        host => (string)host.Invoke("gamma", "describe")!);
 }
 
 using var demo = new Demo(
