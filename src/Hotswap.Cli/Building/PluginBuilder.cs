@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Hotswap.Cli.Building;
 
 /// <summary>What <c>hotswap build</c> and <c>hotswap watch</c> ask for.</summary>
-internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments);
+internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments, bool Force = false);
 
 /// <summary>What a build did.</summary>
 internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<string> LeftOut, IReadOnlyList<string> Pruned, IReadOnlyList<string> Errors, TimeSpan Elapsed)
@@ -46,7 +46,12 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
 
             string entryName = Path.GetFileName(depsFiles[0])[..^".deps.json".Length];
             IReadOnlyList<string> leftOut = SharedAssemblies.FilesToLeaveOut(scratch.FullName, entryName);
-            var options = new PublishOptions { SourceCommit = await SourceCommitAsync(request.Project, cancellationToken).ConfigureAwait(false), TimeProvider = time };
+            var options = new PublishOptions
+            {
+                SourceCommit = await SourceCommitAsync(request.Project, cancellationToken).ConfigureAwait(false),
+                TimeProvider = time,
+                SkipIfUnchanged = !request.Force, // an identical build must not make every host reload the same code
+            };
             foreach (string file in leftOut)
             {
                 options.ExcludeFiles.Add(file);
@@ -54,6 +59,10 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
 
             output.Step(3, Steps, $"Publishing a version folder of '{request.PluginName}' and flipping current");
             PublishResult published = await PluginPublisher.PublishAsync(scratch.FullName, request.PluginsRoot, request.PluginName, options, cancellationToken).ConfigureAwait(false);
+            if (published.Unchanged)
+            {
+                output.Line($"The build output equals the current version {published.Version}: nothing new to publish (--force publishes anyway).");
+            }
 
             output.Step(4, Steps, $"Pruning old versions (keeping {request.Keep} besides current and those in use)");
             IReadOnlyList<string> pruned = PluginPublisher.Prune(request.PluginsRoot, request.PluginName, request.Keep);

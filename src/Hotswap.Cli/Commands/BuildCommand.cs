@@ -14,9 +14,10 @@ internal static class BuildCommand
         Option<string> configuration = CommonOptions.Configuration();
         Option<int> keep = CommonOptions.Keep();
         Option<bool> json = CommonOptions.Json();
+        var force = new Option<bool>("--force") { Description = "Publish a new version even when the build output equals the current version." };
         var command = new Command("build", "Build a plugin project and publish it as a new version folder, then flip 'current'. Arguments after '--' go to dotnet publish.")
         {
-            project, root, name, configuration, keep, json,
+            project, root, name, configuration, keep, force, json,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
@@ -35,7 +36,7 @@ internal static class BuildCommand
             }
 
             string pluginName = parse.GetValue(name) ?? CommonOptions.DefaultName(projectFile);
-            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), [.. parse.UnmatchedTokens]);
+            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), [.. parse.UnmatchedTokens], parse.GetValue(force));
             BuildOutcome outcome = await new PluginBuilder(output, TimeProvider.System).BuildAsync(request, cancellationToken).ConfigureAwait(false);
             Report(output, request, outcome);
             return outcome.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
@@ -47,7 +48,7 @@ internal static class BuildCommand
     {
         if (outcome.Published is { } published)
         {
-            output.Line($"Published {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.0} s" + (outcome.Pruned.Count > 0 ? $"; pruned {string.Join(", ", outcome.Pruned)}" : ""));
+            output.Line($"{(published.Unchanged ? "Current" : "Published")} {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.0} s" + (outcome.Pruned.Count > 0 ? $"; pruned {string.Join(", ", outcome.Pruned)}" : ""));
         }
         else
         {
@@ -63,6 +64,7 @@ internal static class BuildCommand
             ["succeeded"] = outcome.Succeeded,
             ["plugin"] = request.PluginName,
             ["version"] = outcome.Published?.Version,
+            ["unchanged"] = outcome.Published?.Unchanged ?? false,
             ["versionDirectory"] = outcome.Published?.VersionDirectory,
             ["leftOut"] = new JsonArray([.. outcome.LeftOut.Select(static f => (JsonNode?)f)]),
             ["pruned"] = new JsonArray([.. outcome.Pruned.Select(static v => (JsonNode?)v)]),

@@ -73,6 +73,12 @@ public static class PluginPublisher
             }
 
             listed.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+            if (options.SkipIfUnchanged && CurrentManifest(pluginDirectory) is { } current && SameFiles(current.Manifest.Files, listed))
+            {
+                TryDeleteDirectory(staging);
+                return new PublishResult(current.Manifest, current.Directory, activated: false, unchanged: true);
+            }
+
             string entryRelative = entry.Replace(Path.DirectorySeparatorChar, '/');
             AssemblyMetadata metadata;
             try
@@ -351,6 +357,18 @@ public static class PluginPublisher
         using FileStream stream = File.OpenRead(manifestPath);
         return JsonSerializer.Deserialize(stream, ManifestJsonContext.Default.PluginManifest)
             ?? throw new JsonException(SR.ManifestIsNull);
+    }
+
+    private static (PluginManifest Manifest, string Directory)? CurrentManifest(string pluginDirectory)
+    {
+        string currentFile = PluginLayout.CurrentFile(pluginDirectory);
+        if (!File.Exists(currentFile))
+        {
+            return null;
+        }
+
+        string directory = Path.Combine(pluginDirectory, File.ReadAllText(currentFile).Trim());
+        return TryReadManifest(directory) is { } manifest ? (manifest, directory) : null;
     }
 
     private static PluginManifest? TryReadManifest(string versionDirectory)

@@ -22,6 +22,14 @@ public sealed class PublishOptions
     /// <value><see langword="true"/> by default.</value>
     public bool Activate { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether to publish nothing when the build output is identical
+    /// (same files, same SHA-256) to the version <c>current</c> names; the result then reports that
+    /// version with <see cref="PublishResult.Unchanged"/> set, and no host reloads.
+    /// </summary>
+    /// <value><see langword="false"/> by default: every publish writes a new version folder.</value>
+    public bool SkipIfUnchanged { get; set; }
+
     /// <summary>Gets or sets the source of the build time recorded in the manifest and in the version id.</summary>
     /// <value><see cref="TimeProvider.System"/> by default.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

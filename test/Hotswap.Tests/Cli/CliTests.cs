@@ -95,6 +95,14 @@ public sealed class CliTests : IDisposable
         Assert.Contains(current, results.Select(r => (string)r.Json["version"]!));
         Assert.True((await PluginPublisher.VerifyAsync(Path.Combine(_root.PluginDirectory("demo"), current))).IsValid);
         Assert.Empty(Directory.GetDirectories(_root.PluginDirectory("demo"), ".staging-*"));
+
+        // The same source builds to the same bytes: the second build published nothing, so no host reloads.
+        Assert.Single(Directory.GetDirectories(_root.PluginDirectory("demo")));
+        Assert.Single(results, r => (bool)r.Json["unchanged"]!);
+        CliResult forced = await CliRunner.RunAsync("build", plugin.ProjectFile, _root.PluginsRoot, "--name", "demo", "--force", "--json");
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.False((bool)forced.Json["unchanged"]!);
+        Assert.Equal(2, Directory.GetDirectories(_root.PluginDirectory("demo")).Length);
     }
 
     [Fact]

@@ -53,6 +53,23 @@ public sealed class PluginPublisherTests : IDisposable
     }
 
     [Fact]
+    public async Task PublishAsync_SkipIfUnchanged_IdenticalOutputPublishesNothing()
+    {
+        PublishResult first = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        var options = new PublishOptions { SkipIfUnchanged = true };
+
+        PublishResult same = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV1), _root.PluginsRoot, "alpha", options);
+        PublishResult changed = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV2), _root.PluginsRoot, "alpha", options);
+
+        Assert.True(same.Unchanged);
+        Assert.False(same.Activated);
+        Assert.Equal(first.Version, same.Version);
+        Assert.False(changed.Unchanged);
+        Assert.NotEqual(first.Version, changed.Version);
+        Assert.Equal(2, Directory.GetDirectories(_root.PluginDirectory("alpha")).Length);
+    }
+
+    [Fact]
     public void Activate_UnpublishedVersion_Throws()
     {
         Directory.CreateDirectory(_root.PluginDirectory("alpha"));
