@@ -47,8 +47,6 @@ internal sealed class PluginGeneration : Generation
 
     public long Leases => Volatile.Read(ref _leases);
 
-    public bool IsRetired => Volatile.Read(ref _retired) != 0;
-
     public bool IsDrained => Volatile.Read(ref _drained) != 0;
 
     public bool TryGetVersion(string pluginName, out PluginVersion version)

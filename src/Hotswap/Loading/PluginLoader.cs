@@ -25,7 +25,7 @@ internal static class PluginLoader
 
         string entry = PluginLayout.ResolveInside(plugin.VersionDirectory, manifest.EntryAssembly)!; // verified above.
         CheckDependencies(plugin.Name, entry, host);
-        return new PluginVersion(plugin.Name, plugin.Version, plugin.VersionDirectory, entry);
+        return new PluginVersion(plugin.Name, plugin.Version, entry);
     }
 
     /// <summary>
@@ -143,7 +143,7 @@ internal static class PluginLoader
     public static PluginVersion LoadStatic(StaticPluginRegistration registration)
     {
         string entry = registration.PluginType.Assembly.Location;
-        var version = new PluginVersion(registration.Name, StaticPluginRegistration.Version, Path.GetDirectoryName(entry) ?? "", entry, isStatic: true);
+        var version = new PluginVersion(registration.Name, StaticPluginRegistration.Version, entry, isStatic: true);
         Inspect(version, registration.PluginType);
         try
         {

@@ -9,11 +9,10 @@ internal sealed class PluginVersion
     private int _generations;
     private Plugin? _instance;
 
-    public PluginVersion(string name, string version, string directory, string entryAssemblyPath, bool isStatic = false)
+    public PluginVersion(string name, string version, string entryAssemblyPath, bool isStatic = false)
     {
         Name = name;
         Version = version;
-        Directory = directory;
         EntryAssemblyPath = entryAssemblyPath;
         IsStatic = isStatic;
         Info = new PluginVersionInfo(name, version);
@@ -37,8 +36,6 @@ internal sealed class PluginVersion
     public string Name { get; }
 
     public string Version { get; }
-
-    public string Directory { get; }
 
     public string EntryAssemblyPath { get; }
 
