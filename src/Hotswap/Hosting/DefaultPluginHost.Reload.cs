@@ -125,6 +125,7 @@ internal sealed partial class DefaultPluginHost
         var fresh = new List<PluginVersion>();
         var replaced = new Dictionary<PluginVersion, PluginVersion>();
         ReloadPhase phase = ReloadPhase.Discover;
+        bool switched = false;
         try
         {
             // 1. Discover, and plan what each plugin becomes.
@@ -280,11 +281,12 @@ internal sealed partial class DefaultPluginHost
 
             Track(generation);
             Volatile.Write(ref _current, generation);
+            switched = true;
 
             // 7. Retire: the old generation drains in the background (see .Retire.cs).
             if (serving is not null)
             {
-                Retire(serving);
+                RetireAfterSwitch(serving);
             }
 
             var result = new ReloadResult(number, published: true, Outcomes(plan), null, _time.GetElapsedTime(started));
@@ -293,7 +295,7 @@ internal sealed partial class DefaultPluginHost
             return result;
         }
 #pragma warning disable CA1031 // Isolation boundary: whatever fails before the switch, the new versions are rolled back and the serving generation stays.
-        catch (Exception ex)
+        catch (Exception ex) when (!switched)
 #pragma warning restore CA1031
         {
             PluginLoadException error = ex switch
@@ -307,6 +309,25 @@ internal sealed partial class DefaultPluginHost
             Log.ReloadFailed(_logger, error.PluginName ?? SR.AllPlugins, error.Phase, error.FilePath ?? "", error);
             OnReloadFailed(new ReloadFailedEventArgs(failed));
             return failed;
+        }
+    }
+
+    /// <summary>
+    /// Retires the previous generation once the new one is published. The switch has happened: a
+    /// failure here (a custom clock that throws, say) must not roll back versions that now serve.
+    /// </summary>
+    private void RetireAfterSwitch(PluginGeneration previous)
+    {
+        try
+        {
+            Retire(previous);
+        }
+#pragma warning disable CA1031 // Isolation boundary: after the switch, a failure is logged; the new generation keeps serving.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.RetirementFailed(_logger, previous.Number, ex);
+            previous.Retire(); // without its drain report, but it still drains and frees its versions.
         }
     }
 

@@ -32,7 +32,7 @@ internal sealed partial class DefaultPluginHost
         PluginGeneration? serving = Interlocked.Exchange(ref _current, null);
         if (serving is not null)
         {
-            Retire(serving);
+            RetireAfterSwitch(serving);
         }
 
         Task[] freed;

@@ -81,6 +81,42 @@ public sealed class ReloadFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Reload_FailureAfterTheSwitch_NeverRollsBackTheNewGenerationAndTheOldOneStillUnloads()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        var logs = new RecordingLoggerFactory();
+        var unloadTimeout = TimeSpan.FromSeconds(7);
+        await using PluginHost host = _root.CreateHost(o =>
+        {
+            o.LoggerFactory = logs;
+            o.UnloadTimeout = unloadTimeout;
+            o.TimeProvider = new TimerRefusingTimeProvider(unloadTimeout); // the drain report's timer cannot be created
+        });
+        var observer = new HostObserver(host);
+        (await host.LoadAsync()).EnsureSuccess();
+
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        ReloadResult result = await host.ReloadAsync();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal("v2", host.Invoke("alpha", "tag"));
+        Assert.Contains(logs.Entries, e => e.EventId == 12);
+        await observer.WhenUnloaded("alpha", v1.Version);
+        Assert.Single(_root.Events, "alpha:OnFree"); // v1's; v2, serving, was never rolled back
+    }
+
+    /// <summary>The system clock, except that it refuses the first timer of one due time (the drain report's).</summary>
+    private sealed class TimerRefusingTimeProvider(TimeSpan refused) : TimeProvider
+    {
+        private int _refusals = 1;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+            => dueTime == refused && Interlocked.Decrement(ref _refusals) >= 0
+                ? throw new InvalidOperationException("no timers today")
+                : System.CreateTimer(callback, state, dueTime, period);
+    }
+
+    [Fact]
     public async Task Retire_OnFreeThrows_IsLoggedAndVersionStillUnloads()
     {
         _root.Probe.Set("alpha.throwIn", "OnFree");
