@@ -5,65 +5,37 @@ using Hotswap;
 
 namespace Moon;
 
+/// <summary>The plugin that does not change in the demo: carried over unchanged, told of each new generation.</summary>
 public sealed class MoonPlugin : Plugin
 {
-#if DEMO_V2
-    private const string Version = "v2";
-    private const string Greeting = "HELLO";   // the change version 2 brings
-#else
-    private const string Version = "v1";
-    private const string Greeting = "hello";
-#endif
-
-    private readonly List<string> _early = [$"moon {Version}: constructed"];
     private LifecycleLog? _log;
-
-    public override bool Reloadable
-    {
-        get
-        {
-            _early.Add($"moon {Version}: Reloadable");
-            return true;
-        }
-    }
-
-    public override object? Export()
-    {
-        _early.Add($"moon {Version}: Export");
-        return null;
-    }
 
     public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
     {
         _log = context.Data as LifecycleLog;
-        _early.ForEach(line => _log?.Add(line));
-        _log?.Add($"moon {Version}: OnLoad ({context.Version})");
+        _log?.Add($"moon v1: OnLoad ({context.Version})");
         return Task.CompletedTask;
     }
 
     public override Task OnInitAsync(Vault vault, CancellationToken cancellationToken)
     {
-        _log?.Add($"moon {Version}: OnInit (generation {vault.Generation})");
+        _log?.Add($"moon v1: OnInit (generation {vault.Generation})");
         return Task.CompletedTask;
     }
 
     public override Task OnFreeAsync(CancellationToken cancellationToken)
     {
-        _log?.Add($"moon {Version}: OnFree (its last call returned)");
+        _log?.Add("moon v1: OnFree");
         return Task.CompletedTask;
     }
 
     public override object? Invoke(string name, params object?[] args)
     {
-        switch (name)
+        if (name == "heartbeat")
         {
-            case "hello":
-                return $"{Version}:moon says {Greeting} to {args[0]}";
-            case "heartbeat":
-                _log?.Add($"moon {Version}: {Greeting}");
-                return null;
-            default:
-                return null;
+            _log?.Add("moon v1: hello");
         }
+
+        return null;
     }
 }
