@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(17, LogLevel.Error, "A reload started by the watcher failed; the previous generation keeps serving.")]
     public static partial void WatchReloadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(18, LogLevel.Error, "Moving an event subscription made through a proxy to the new generation failed; its handlers may miss events until the next reload.")]
+    public static partial void EventFollowFailed(ILogger logger, Exception exception);
 }

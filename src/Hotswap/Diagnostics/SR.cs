@@ -109,6 +109,8 @@ internal static class SR
         ? $"Plugin '{plugin}' exports nothing, so it cannot be used as '{type.FullName}'."
         : $"Plugin '{plugin}' exports a '{exported.GetType().FullName}', which is not a '{type.FullName}'.";
 
+    public static string NoProxy(Type contract) => $"No proxy was generated for '{contract.FullName}'. Mark the interface [PluginContract] and reference Hotswap.Generators as an analyzer from the host project, or call the plugin with PluginHost.Invoke and a lambda.";
+
     public static string PluginNotInGeneration(string plugin, long generation) => $"Generation {generation} has no plugin named '{plugin}'. Check the name, or that the plugin was published and loaded.";
 
     public static string VersionFreed(PluginVersionInfo version) => $"Plugin version {version} was freed: its generation retired and its last lease was released. Acquire a new lease.";

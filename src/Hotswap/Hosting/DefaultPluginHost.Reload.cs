@@ -273,7 +273,7 @@ internal sealed partial class DefaultPluginHost
 
             // 6. Switch: one atomic write; new calls lease the new generation from here on.
             phase = ReloadPhase.Switch;
-            var generation = new PluginGeneration(number, vault, ordered, OnGenerationDrained);
+            var generation = new PluginGeneration(number, vault, ordered, PluginId, OnGenerationDrained);
             foreach (PluginVersion version in ordered)
             {
                 version.AddGenerationRef();
@@ -283,7 +283,9 @@ internal sealed partial class DefaultPluginHost
             Volatile.Write(ref _current, generation);
             switched = true;
 
-            // 7. Retire: the old generation drains in the background (see .Retire.cs).
+            // 7. Retire: event subscriptions made through proxies move first, while the old
+            // generation can still be leased; then it drains in the background (see .Retire.cs).
+            FollowEvents();
             if (serving is not null)
             {
                 RetireAfterSwitch(serving);

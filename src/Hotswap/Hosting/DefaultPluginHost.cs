@@ -17,6 +17,8 @@ internal sealed partial class DefaultPluginHost : PluginHost
     private readonly UnloadWatchdog _watchdog;
     private readonly CancellationTokenSource _disposing = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, int> _retiring = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _pluginIds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<IProxyEvent> _events = [];
     private PluginGeneration? _current;
     private int _disposed;
     private int _servicesStarted;
@@ -40,20 +42,20 @@ internal sealed partial class DefaultPluginHost : PluginHost
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    public override GenerationLease Acquire() => new(AcquireGeneration());
+    public override GenerationLease Acquire() => new(AcquireShared());
 
     public override object? Invoke(string pluginName, string name, params object?[] args)
     {
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(name);
-        PluginGeneration generation = AcquireGeneration();
+        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
         try
         {
             return generation.Invoke(pluginName, name, args);
         }
         finally
         {
-            generation.Release();
+            generation.Release(cell);
         }
     }
 
@@ -61,7 +63,7 @@ internal sealed partial class DefaultPluginHost : PluginHost
     {
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(name);
-        PluginGeneration generation = AcquireGeneration();
+        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
         object? result;
         try
         {
@@ -69,19 +71,20 @@ internal sealed partial class DefaultPluginHost : PluginHost
         }
         catch
         {
-            generation.Release();
+            generation.Release(cell);
             throw;
         }
 
-        if (result is not Task task)
+        if (result is not Task task || task.IsCompleted)
         {
-            generation.Release();
-            return new ValueTask<object?>(result);
+            generation.Release(cell);
+            return result is Task done ? AwaitResultAsync(done, cancellationToken) : new ValueTask<object?>(result);
         }
 
         // The lease follows the plugin's task, not the caller's wait: a caller that stops waiting
         // must not let the version be freed under code that is still running.
-        task.ContinueWith(static (_, state) => ((PluginGeneration)state!).Release(), generation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        generation.MakeShared(cell);
+        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(generation.ReleaseSharedAction);
         return AwaitResultAsync(task, cancellationToken);
 
         static async ValueTask<object?> AwaitResultAsync(Task task, CancellationToken cancellationToken)
@@ -91,52 +94,176 @@ internal sealed partial class DefaultPluginHost : PluginHost
         }
     }
 
+    public override T GetProxy<T>(string pluginName)
+    {
+        ArgumentNullException.ThrowIfNull(pluginName);
+        Func<ProxyBinding, T> factory = PluginProxyRegistry.Find<T>() ?? throw new InvalidOperationException(SR.NoProxy(typeof(T)));
+        return factory(new ProxyBinding(this, pluginName, PluginId(pluginName)));
+    }
+
+    public override TResult Invoke<TContract, TState, TResult>(string pluginName, Func<TContract, TState, TResult> call, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(pluginName);
+        ArgumentNullException.ThrowIfNull(call);
+        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
+        try
+        {
+            return call(generation.GetExport<TContract>(pluginName), state);
+        }
+        finally
+        {
+            generation.Release(cell);
+        }
+    }
+
+    public override void Invoke<TContract, TState>(string pluginName, Action<TContract, TState> call, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(pluginName);
+        ArgumentNullException.ThrowIfNull(call);
+        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
+        try
+        {
+            call(generation.GetExport<TContract>(pluginName), state);
+        }
+        finally
+        {
+            generation.Release(cell);
+        }
+    }
+
     public override void InvokeEach(string name, params object?[] args)
     {
         ArgumentNullException.ThrowIfNull(name);
-        PluginGeneration generation = AcquireGeneration();
+        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
         try
         {
             generation.InvokeEach(name, args);
         }
         finally
         {
-            generation.Release();
+            generation.Release(cell);
         }
     }
 
     public override void InvokeEachBackward(string name, params object?[] args)
     {
         ArgumentNullException.ThrowIfNull(name);
-        PluginGeneration generation = AcquireGeneration();
+        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
         try
         {
             generation.InvokeEachBackward(name, args);
         }
         finally
         {
-            generation.Release();
+            generation.Release(cell);
         }
     }
 
-    private PluginGeneration AcquireGeneration()
+    /// <summary>Leases the current generation for a call that releases on this thread, with <see cref="PluginGeneration.Release(LeaseCell?)"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal PluginGeneration AcquireLocal(out LeaseCell? cell)
+    {
+        PluginGeneration? generation = Volatile.Read(ref _current);
+        if (generation is not null && generation.TryAcquireLocal(out cell))
+        {
+            return generation;
+        }
+
+        return AcquireLocalSlow(out cell);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private PluginGeneration AcquireLocalSlow(out LeaseCell? cell)
     {
         while (true)
         {
-            PluginGeneration? generation = Volatile.Read(ref _current);
-            if (generation is null)
-            {
-                ObjectDisposedException.ThrowIf(IsDisposed, this);
-                throw new InvalidOperationException(SR.NothingLoaded);
-            }
-
-            if (generation.TryAcquire())
+            // The generation retired between the read and the lease: the next read sees its successor.
+            PluginGeneration generation = CurrentOrThrow();
+            if (generation.TryAcquireLocal(out cell))
             {
                 return generation;
             }
-
-            // The generation retired between the read and the lease: the next read sees its successor.
         }
+    }
+
+    /// <summary>Gets the host-lifetime id of a plugin name: the index of its export in every generation.</summary>
+    internal int PluginId(string pluginName) => _pluginIds.GetOrAdd(pluginName, static (_, ids) => ids.Count, _pluginIds);
+
+    /// <summary>Leases the current generation with a shared lease, or returns <see langword="null"/> when nothing serves.</summary>
+    internal PluginGeneration? TryAcquireCurrentShared()
+    {
+        while (Volatile.Read(ref _current) is { } generation)
+        {
+            if (generation.TryAcquireShared())
+            {
+                return generation;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Adds or removes an event tracker that follows each switch.</summary>
+    internal void TrackEvent(IProxyEvent tracker, bool track)
+    {
+        lock (_events)
+        {
+            _ = track ? _events.Add(tracker) : _events.Remove(tracker);
+        }
+    }
+
+    /// <summary>After a switch, moves every event subscription made through a proxy to the new generation.</summary>
+    private void FollowEvents()
+    {
+        IProxyEvent[] trackers;
+        lock (_events)
+        {
+            if (_events.Count == 0)
+            {
+                return;
+            }
+
+            trackers = [.. _events];
+        }
+
+        foreach (IProxyEvent tracker in trackers)
+        {
+            try
+            {
+                tracker.Follow();
+            }
+#pragma warning disable CA1031 // Isolation boundary: a plugin's event accessor that throws must not stop the other subscriptions or the reload.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.EventFollowFailed(_logger, ex);
+            }
+        }
+    }
+
+    /// <summary>Leases the current generation with a lease any thread may release, with <see cref="PluginGeneration.ReleaseShared"/>.</summary>
+    private PluginGeneration AcquireShared()
+    {
+        while (true)
+        {
+            PluginGeneration generation = CurrentOrThrow();
+            if (generation.TryAcquireShared())
+            {
+                return generation;
+            }
+        }
+    }
+
+    private PluginGeneration CurrentOrThrow()
+    {
+        PluginGeneration? generation = Volatile.Read(ref _current);
+        if (generation is null)
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            throw new InvalidOperationException(SR.NothingLoaded);
+        }
+
+        return generation;
     }
 
     /// <summary>Reads a completed task's result without knowing its type; <see langword="null"/> for a plain <see cref="Task"/>.</summary>

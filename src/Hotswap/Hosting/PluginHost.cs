@@ -150,6 +150,67 @@ public abstract class PluginHost : IAsyncDisposable
     public abstract object? Invoke(string pluginName, string name, params object?[] args);
 
     /// <summary>
+    /// Returns a proxy for <typeparamref name="T"/> that calls the plugin's current version: keep it
+    /// for the life of the host. Each call leases the current generation and holds the lease until
+    /// the call is over: when a method returns, when a returned task completes, when an async
+    /// enumeration is disposed. Events subscribed through the proxy follow every reload.
+    /// </summary>
+    /// <typeparam name="T">An interface marked <see cref="PluginContractAttribute"/>, whose proxy the <c>Hotswap.Generators</c> analyzer generated.</typeparam>
+    /// <param name="pluginName">The plugin's name (case-insensitive). It need not be loaded yet: calls fail until it is.</param>
+    /// <returns>The proxy; a new one on every call, all equivalent.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="pluginName"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">No proxy was generated for <typeparamref name="T"/>.</exception>
+    /// <remarks>
+    /// Calls through the proxy throw <see cref="KeyNotFoundException"/> when the current generation
+    /// has no such plugin, and <see cref="InvalidCastException"/> when its export is not a <typeparamref name="T"/>.
+    /// </remarks>
+    public abstract T GetProxy<T>(string pluginName)
+        where T : class;
+
+    /// <summary>
+    /// Calls <paramref name="call"/> with the export of one plugin of the current generation, under
+    /// a lease held until <paramref name="call"/> returns. With a <see langword="static"/> lambda
+    /// and the arguments in <paramref name="state"/>, nothing is allocated.
+    /// </summary>
+    /// <typeparam name="TContract">A contract type the plugin's export implements.</typeparam>
+    /// <typeparam name="TState">What <paramref name="call"/> needs besides the export.</typeparam>
+    /// <typeparam name="TResult">What <paramref name="call"/> returns.</typeparam>
+    /// <param name="pluginName">The plugin's name (case-insensitive).</param>
+    /// <param name="call">The call; it must not keep the export beyond its return.</param>
+    /// <param name="state">Passed to <paramref name="call"/>.</param>
+    /// <returns>What <paramref name="call"/> returned.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="pluginName"/> or <paramref name="call"/> is <see langword="null"/>.</exception>
+    /// <exception cref="KeyNotFoundException">The current generation has no plugin of that name.</exception>
+    /// <exception cref="InvalidCastException">The plugin exports nothing, or nothing of type <typeparamref name="TContract"/>.</exception>
+    /// <exception cref="InvalidOperationException">No generation is loaded yet.</exception>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    /// <example>
+    /// <code>
+    /// string s = host.Invoke("world", static (IGreeter g, string name) => g.Greet(name), "you");
+    /// </code>
+    /// </example>
+    public abstract TResult Invoke<TContract, TState, TResult>(string pluginName, Func<TContract, TState, TResult> call, TState state)
+        where TContract : class;
+
+    /// <summary>
+    /// Calls <paramref name="call"/> with the export of one plugin of the current generation, under
+    /// a lease held until <paramref name="call"/> returns. With a <see langword="static"/> lambda
+    /// and the arguments in <paramref name="state"/>, nothing is allocated.
+    /// </summary>
+    /// <typeparam name="TContract">A contract type the plugin's export implements.</typeparam>
+    /// <typeparam name="TState">What <paramref name="call"/> needs besides the export.</typeparam>
+    /// <param name="pluginName">The plugin's name (case-insensitive).</param>
+    /// <param name="call">The call; it must not keep the export beyond its return.</param>
+    /// <param name="state">Passed to <paramref name="call"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="pluginName"/> or <paramref name="call"/> is <see langword="null"/>.</exception>
+    /// <exception cref="KeyNotFoundException">The current generation has no plugin of that name.</exception>
+    /// <exception cref="InvalidCastException">The plugin exports nothing, or nothing of type <typeparamref name="TContract"/>.</exception>
+    /// <exception cref="InvalidOperationException">No generation is loaded yet.</exception>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    public abstract void Invoke<TContract, TState>(string pluginName, Action<TContract, TState> call, TState state)
+        where TContract : class;
+
+    /// <summary>
     /// Calls <see cref="Plugin.Invoke"/> on one plugin of the current generation and, when it
     /// returns a <see cref="Task"/>, awaits it, holding the lease until the task completes.
     /// </summary>

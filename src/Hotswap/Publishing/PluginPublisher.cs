@@ -48,7 +48,7 @@ public static class PluginPublisher
         }
 
         options ??= new PublishOptions();
-        string source = Path.GetFullPath(buildOutputDirectory);
+        string source = Path.TrimEndingDirectorySeparator(Path.GetFullPath(buildOutputDirectory));
         List<string> files = SelectFiles(source, options);
         string entry = options.EntryAssembly ?? FindEntryAssembly(source, files);
         if (!files.Contains(Path.Combine(source, entry)))

@@ -21,6 +21,8 @@ public static class Fixtures
     public const string ChainCycle = "ChainCycle";
     public const string WorkerV1 = "Worker.V1";
     public const string WorkerV2 = "Worker.V2";
+    public const string ShapesV1 = "Shapes.V1";
+    public const string ShapesV2 = "Shapes.V2";
 
     private static readonly Dictionary<string, string> s_paths = typeof(Fixtures).Assembly
         .GetCustomAttributes<FixtureAttribute>()

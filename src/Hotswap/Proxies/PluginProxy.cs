@@ -1,0 +1,161 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+
+namespace Hotswap;
+
+/// <summary>
+/// The base class of the proxies generated for <see cref="PluginContractAttribute"/> interfaces.
+/// Each member of a proxy leases the current generation, calls the plugin's export, and releases
+/// the lease when the call is over: when it returns, when its task completes, or when its
+/// enumeration is disposed.
+/// </summary>
+/// <typeparam name="TContract">The contract interface.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class PluginProxy<TContract>
+    where TContract : class
+{
+    private readonly DefaultPluginHost _host;
+    private readonly string _pluginName;
+    private readonly int _pluginId;
+
+    // The last generation whose export was checked to be a TContract. Written only when the
+    // generation changes; a drained generation is cleared, so this pins nothing.
+    private PluginGeneration? _checked;
+
+    /// <summary>Initializes the proxy.</summary>
+    /// <param name="binding">The plugin to call, from <see cref="PluginHost.GetProxy{T}(string)"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="binding"/> is <see langword="null"/>.</exception>
+    protected PluginProxy(ProxyBinding binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        _host = binding.Host;
+        _pluginName = binding.PluginName;
+        _pluginId = binding.PluginId;
+    }
+
+    internal DefaultPluginHost Host => _host;
+
+    /// <summary>Leases the current generation and returns the plugin's export; dispose <paramref name="lease"/> when the call is over.</summary>
+    /// <param name="lease">The lease taken.</param>
+    /// <returns>The export of the plugin's current version.</returns>
+    /// <exception cref="KeyNotFoundException">The current generation has no plugin of that name.</exception>
+    /// <exception cref="InvalidCastException">The plugin exports nothing, or nothing of type <typeparamref name="TContract"/>.</exception>
+    /// <exception cref="InvalidOperationException">No generation is loaded yet.</exception>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected internal TContract Enter(out ProxyLease lease)
+    {
+        PluginGeneration generation = _host.AcquireLocal(out LeaseCell? cell);
+        lease = new ProxyLease(generation, cell);
+        if (generation == _checked)
+        {
+            // Checked for this generation: the id is in range and the export is a TContract.
+            return Unsafe.As<TContract>(Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(generation.Exports), _pluginId))!;
+        }
+
+        return EnterChecked(generation, cell);
+    }
+
+    /// <summary>Returns a task that completes as <paramref name="task"/> does, holding <paramref name="lease"/> until then.</summary>
+    /// <param name="task">The plugin's task.</param>
+    /// <param name="lease">The call's lease.</param>
+    /// <returns><paramref name="task"/> itself when it is a plain completed task; otherwise a host-side task, so that a task the caller keeps never pins the plugin version that made it.</returns>
+    protected static Task Track(Task task, ProxyLease lease)
+    {
+        if (task is null || task.IsCompleted)
+        {
+            lease.Dispose();
+            return task is null || task.GetType() == typeof(Task) ? task! : TaskResults.Detach(task);
+        }
+
+        return TaskResults.ReleaseAfterAsync(task, lease.MakeShared()!);
+    }
+
+    /// <summary>Returns a task that completes as <paramref name="task"/> does, holding <paramref name="lease"/> until then.</summary>
+    /// <typeparam name="T">The task's result type.</typeparam>
+    /// <param name="task">The plugin's task.</param>
+    /// <param name="lease">The call's lease.</param>
+    /// <returns><paramref name="task"/> itself when it is a plain completed task; otherwise a host-side task, so that a task the caller keeps never pins the plugin version that made it.</returns>
+    protected static Task<T> Track<T>(Task<T> task, ProxyLease lease)
+    {
+        if (task is null || task.IsCompleted)
+        {
+            lease.Dispose();
+            return task is null || task.GetType() == typeof(Task<T>) ? task! : TaskResults.Detach(task);
+        }
+
+        return TaskResults.ReleaseAfterAsync(task, lease.MakeShared()!);
+    }
+
+    /// <summary>Returns a task that completes as <paramref name="task"/> does, holding <paramref name="lease"/> until then.</summary>
+    /// <param name="task">The plugin's task.</param>
+    /// <param name="lease">The call's lease.</param>
+    /// <returns>A task equivalent to <paramref name="task"/> that holds nothing of the plugin.</returns>
+    protected static ValueTask Track(ValueTask task, ProxyLease lease)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            task.GetAwaiter().GetResult(); // lets a pooled source be reused
+            lease.Dispose();
+            return default;
+        }
+
+        return new ValueTask(Track(task.AsTask(), lease));
+    }
+
+    /// <summary>Returns a task that completes as <paramref name="task"/> does, holding <paramref name="lease"/> until then.</summary>
+    /// <typeparam name="T">The task's result type.</typeparam>
+    /// <param name="task">The plugin's task.</param>
+    /// <param name="lease">The call's lease.</param>
+    /// <returns>A task equivalent to <paramref name="task"/> that holds nothing of the plugin.</returns>
+    protected static ValueTask<T> Track<T>(ValueTask<T> task, ProxyLease lease)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            T result = task.Result;
+            lease.Dispose();
+            return new ValueTask<T>(result);
+        }
+
+        return new ValueTask<T>(Track(task.AsTask(), lease));
+    }
+
+    /// <summary>
+    /// Returns a sequence that, each time it is enumerated, leases the current generation, calls
+    /// <paramref name="start"/> on the plugin's export, and holds the lease until the enumerator is disposed.
+    /// </summary>
+    /// <typeparam name="TState">The call's arguments.</typeparam>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="state">The call's arguments.</param>
+    /// <param name="start">Calls the plugin's member.</param>
+    /// <returns>The sequence.</returns>
+    protected IAsyncEnumerable<T> Enumerate<TState, T>(TState state, Func<TContract, TState, IAsyncEnumerable<T>> start)
+        => new LeasedAsyncEnumerable<TContract, TState, T>(this, state, start);
+
+    /// <summary>Creates the tracker of one event of the contract: handlers follow every reload to the current version.</summary>
+    /// <typeparam name="THandler">The event's delegate type.</typeparam>
+    /// <param name="add">Subscribes a handler on an export.</param>
+    /// <param name="remove">Unsubscribes a handler from an export.</param>
+    /// <returns>The tracker.</returns>
+    protected ProxyEvent<TContract, THandler> CreateEvent<THandler>(Action<TContract, THandler> add, Action<TContract, THandler> remove)
+        where THandler : Delegate
+        => new(_host, _pluginId, add, remove);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private TContract EnterChecked(PluginGeneration generation, LeaseCell? cell)
+    {
+        TContract target;
+        try
+        {
+            target = generation.GetExport<TContract>(_pluginId, _pluginName);
+        }
+        catch
+        {
+            generation.Release(cell);
+            throw;
+        }
+
+        _checked = generation;
+        return target;
+    }
+}

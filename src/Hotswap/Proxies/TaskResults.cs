@@ -1,0 +1,74 @@
+namespace Hotswap;
+
+/// <summary>
+/// Host-side copies of plugin tasks. A task made by a plugin's <see langword="async"/> method is an
+/// instance of a type from the plugin's assembly: a caller that keeps it would keep the plugin
+/// version loaded. The proxy returns these instead.
+/// </summary>
+internal static class TaskResults
+{
+    /// <summary>Awaits the plugin's task, then releases the lease; the returned task is the host's.</summary>
+    public static async Task ReleaseAfterAsync(Task task, PluginGeneration generation)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        finally
+        {
+            generation.ReleaseShared();
+        }
+    }
+
+    /// <inheritdoc cref="ReleaseAfterAsync(Task, PluginGeneration)"/>
+    public static async Task<T> ReleaseAfterAsync<T>(Task<T> task, PluginGeneration generation)
+    {
+        try
+        {
+            return await task.ConfigureAwait(false);
+        }
+        finally
+        {
+            generation.ReleaseShared();
+        }
+    }
+
+    /// <summary>A plain task with the outcome of a completed one.</summary>
+    public static Task Detach(Task completed) => completed.Status switch
+    {
+        TaskStatus.RanToCompletion => Task.CompletedTask,
+        TaskStatus.Canceled => Task.FromCanceled(Canceled(completed)),
+        _ => Task.FromException(Error(completed)),
+    };
+
+    /// <summary>A plain task with the outcome of a completed one.</summary>
+    public static Task<T> Detach<T>(Task<T> completed) => completed.Status switch
+    {
+        TaskStatus.RanToCompletion => Task.FromResult(completed.Result),
+        TaskStatus.Canceled => Task.FromCanceled<T>(Canceled(completed)),
+        _ => Task.FromException<T>(Error(completed)),
+    };
+
+    private static Exception Error(Task faulted)
+    {
+        AggregateException all = faulted.Exception!;
+        return all.InnerExceptions.Count == 1 ? all.InnerExceptions[0] : all;
+    }
+
+    private static CancellationToken Canceled(Task canceled)
+    {
+        try
+        {
+            canceled.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException ex) when (ex.CancellationToken.IsCancellationRequested)
+        {
+            return ex.CancellationToken;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return new CancellationToken(canceled: true);
+    }
+}

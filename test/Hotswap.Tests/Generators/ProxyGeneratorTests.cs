@@ -1,0 +1,143 @@
+using Microsoft.CodeAnalysis;
+
+namespace Hotswap.Tests.Generators;
+
+/// <summary>The generator on its own, driven through Roslyn: what it emits for each shape, and what it refuses.</summary>
+public sealed class ProxyGeneratorTests
+{
+    private const string AllShapes = """
+        using System;
+        using System.Collections.Generic;
+        using System.Diagnostics.CodeAnalysis;
+        using System.Threading.Tasks;
+        using Hotswap;
+
+        namespace Demo;
+
+        public interface IBase { string Name { get; } void Ping(); }
+
+        [PluginContract]
+        public interface IEverything : IBase
+        {
+            event EventHandler? Changed;
+            event Action<int> Counted;
+            int Count { get; set; }
+            string? this[int index, string key] { get; set; }
+            int ReadOnly { get; }
+            int WriteOnly { set; }
+            void Do();
+            string Echo(string text, int times = 1, params string[] more);
+            int Divide(int a, int b, out int remainder);
+            void Bump(ref int value);
+            long Sum(in Guid pair, ref readonly int extra);
+            bool TryGet(string key, [NotNullWhen(true)] out string? value);
+            [return: NotNullIfNotNull(nameof(value))] string? Pass(string? value);
+            T Identity<T>(T value);
+            T? Find<T>(IReadOnlyList<T> items) where T : class;
+            TValue Make<TValue>() where TValue : struct;
+            U Convert<T, U>(T value) where T : notnull, IComparable<T> where U : new();
+            int Length(ReadOnlySpan<char> text);
+            string Describe() => "default";
+            Task DoAsync();
+            Task<string?> EchoAsync(string text);
+            ValueTask PingAsync();
+            ValueTask<int> CountAsync(int start);
+            IAsyncEnumerable<T> StreamAsync<T>(T first, int count, string label);
+            IAsyncEnumerable<int> NoArgsAsync();
+            IAsyncEnumerable<string> OneArgAsync(string text);
+            string @class(string @event);
+            static string Helper() => "static helpers are not forwarded";
+            sealed string Sealed() => "sealed members run on the proxy";
+        }
+        """;
+
+    [Fact]
+    public void Generator_EveryShape_EmitsAProxyThatCompiles()
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run(AllShapes);
+
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompileErrors);
+        Assert.Equal(["Demo_IEverything_Proxy.g.cs", "HotswapProxyRegistration.g.cs"], outcome.Sources.Keys.Order(StringComparer.Ordinal));
+        Assert.Empty(outcome.Output.GetDiagnostics().Where(static d => d.Severity == DiagnosticSeverity.Warning));
+
+        string proxy = outcome.Sources["Demo_IEverything_Proxy.g.cs"];
+        Assert.Contains("internal sealed class Demo_IEverything_Proxy : global::Hotswap.PluginProxy<global::Demo.IEverything>, global::Demo.IEverything", proxy);
+        Assert.Contains("string global::Demo.IBase.Name", proxy);
+        Assert.Contains("((global::Demo.IBase)__hsTarget).Ping()", proxy);
+        Assert.Contains("return Track(__hsResult, __hsLease);", proxy);
+        Assert.Contains("Enumerate<(T, int, string), T>((first, count, label), static (t, __hsState) => t.StreamAsync<T>(__hsState.Item1, __hsState.Item2, __hsState.Item3));", proxy);
+        Assert.Contains("CreateEvent<global::System.EventHandler>(", proxy);
+        Assert.DoesNotContain("Helper", proxy);
+        Assert.DoesNotContain("Sealed", proxy);
+        Assert.Contains("global::Hotswap.PluginProxyRegistry.Register<global::Demo.IEverything>(static binding => new global::Hotswap.Generated.Demo_IEverything_Proxy(binding));", outcome.Sources["HotswapProxyRegistration.g.cs"]);
+    }
+
+    [Fact]
+    public void Generator_ContractInAReferencedAssembly_EmitsTheProxyInTheHost()
+    {
+        MetadataReference contracts = GeneratorHarness.CompileReference(
+            """
+            namespace Shared;
+            [Hotswap.PluginContract]
+            public interface IRemote { int Add(int a, int b); }
+            public interface INotAContract { int Add(int a, int b); }
+            """,
+            "SharedContracts");
+
+        GeneratorOutcome outcome = GeneratorHarness.Run("namespace HostApp; public static class Program { }", extra: [contracts]);
+
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompileErrors);
+        Assert.Equal(["HotswapProxyRegistration.g.cs", "Shared_IRemote_Proxy.g.cs"], outcome.Sources.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Generator_ContractAssemblyWithoutTheRuntime_EmitsNoProxyButStillChecksTheContract()
+    {
+        GeneratorOutcome valid = GeneratorHarness.Run("[Hotswap.PluginContract] public interface IOk { void Go(); }", host: false);
+        Assert.Empty(valid.GeneratorDiagnostics);
+        Assert.Empty(valid.Sources);
+
+        GeneratorOutcome invalid = GeneratorHarness.Run("[Hotswap.PluginContract] public interface IBad<T> { void Go(); }", host: false);
+        Assert.Equal(["HSW001"], invalid.Ids);
+    }
+
+    [Theory]
+    [InlineData("HSW001", "public interface IX<T> { T Get(); }", "Plugin contract 'IX<T>' is generic")]
+    [InlineData("HSW002", "public interface IX { ref int Slot(); }", "Member 'IX.Slot()' of plugin contract 'IX' returns by reference")]
+    [InlineData("HSW002", "public interface IX { ref readonly int Slot { get; } }", "Member 'IX.Slot' of plugin contract 'IX' returns by reference")]
+    [InlineData("HSW003", "public interface IX { static abstract IX Create(); }", "Member 'IX.Create()' of plugin contract 'IX' is static abstract or static virtual")]
+    [InlineData("HSW004", "public interface IX { Awaitable Later(); } public sealed class Awaitable { public System.Runtime.CompilerServices.TaskAwaiter GetAwaiter() => default; }", "returns 'Awaitable', which is awaitable but not Task")]
+    [InlineData("HSW005", "public interface IX { protected void Hidden(); }", "Member 'IX.Hidden()' of plugin contract 'IX' is not public")]
+    [InlineData("HSW006", "public class Outer { [Hotswap.PluginContract] private interface IHidden { void Go(); } } public interface IX { }", "Plugin contract 'Outer.IHidden' is not accessible from generated code")]
+    [InlineData("HSW007", "public unsafe interface IX { void Poke(int* where); }", "Member 'IX.Poke(int*)' of plugin contract 'IX' uses a pointer")]
+    [InlineData("HSW008", "public interface IX { System.Collections.Generic.IAsyncEnumerable<int> Stream(ref int start); }", "takes parameter 'start' by reference or as a ref struct")]
+    [InlineData("HSW008", "public interface IX { System.Collections.Generic.IAsyncEnumerable<char> Stream(System.ReadOnlySpan<char> text); }", "takes parameter 'text' by reference or as a ref struct")]
+    [InlineData("HSW009", "public interface IX { int Size { get; init; } }", "Property 'IX.Size' of plugin contract 'IX' has an init accessor")]
+    public void Generator_UnsupportedShape_ReportsItsDiagnosticAndEmitsNoProxy(string id, string source, string message)
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run("[Hotswap.PluginContract] " + source);
+
+        Diagnostic diagnostic = Assert.Single(outcome.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Contains(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("Subject.cs", diagnostic.Location.GetLineSpan().Path); // points at the contract's source
+        Assert.Empty(outcome.Sources);
+    }
+
+    [Fact]
+    public void Generator_UnsupportedShapeInAReferencedContract_IsReportedInTheHost()
+    {
+        MetadataReference contracts = GeneratorHarness.CompileReference(
+            "namespace Shared; [Hotswap.PluginContract] public interface IRemote { ref int Slot(); }",
+            "SharedBadContracts");
+
+        GeneratorOutcome outcome = GeneratorHarness.Run("namespace HostApp; public static class Program { }", extra: [contracts]);
+
+        Diagnostic diagnostic = Assert.Single(outcome.GeneratorDiagnostics);
+        Assert.Equal("HSW002", diagnostic.Id);
+        Assert.Empty(outcome.Sources);
+    }
+}
