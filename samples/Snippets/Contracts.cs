@@ -2,6 +2,8 @@ namespace Snippets;
 
 #region contract
 // A contract assembly: referenced by the host and by the plugins, loaded once, by the host.
+// [PluginContract] makes the host's generator write a proxy for it (see docs/proxies.md).
+[Hotswap.PluginContract]
 public interface IGreeter
 {
     string Greet(string name);

@@ -16,6 +16,22 @@ public static class HostSnippets
         _ = (hello, next);
     }
 
+    public static async Task ProxyAsync()
+    {
+        await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = "plugins" });
+        (await host.LoadAsync()).EnsureSuccess();
+        #region proxy
+        // Keep it for the life of the host: each call reaches the current version and holds a lease
+        // on it until the call is over (for a Task, until it completes).
+        IGreeter greeter = host.GetProxy<IGreeter>("world");
+        string greeting = greeter.Greet("you");
+
+        // Without a contract proxy: a static lambda and its state, no allocation.
+        string again = host.Invoke("world", static (IGreeter g, string name) => g.Greet(name), "you");
+        #endregion
+        _ = (greeting, again);
+    }
+
     public static async Task PublishAsync()
     {
         #region publish

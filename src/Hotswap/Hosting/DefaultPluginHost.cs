@@ -19,6 +19,7 @@ internal sealed partial class DefaultPluginHost : PluginHost
     private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, int> _retiring = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _pluginIds = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<IProxyEvent> _events = [];
+    private LastPluginId? _lastPluginId;
     private PluginGeneration? _current;
     private int _disposed;
     private int _servicesStarted;
@@ -108,7 +109,7 @@ internal sealed partial class DefaultPluginHost : PluginHost
         PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
         try
         {
-            return call(generation.GetExport<TContract>(pluginName), state);
+            return call(generation.GetExport<TContract>(PluginIdCached(pluginName), pluginName), state);
         }
         finally
         {
@@ -123,7 +124,7 @@ internal sealed partial class DefaultPluginHost : PluginHost
         PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
         try
         {
-            call(generation.GetExport<TContract>(pluginName), state);
+            call(generation.GetExport<TContract>(PluginIdCached(pluginName), pluginName), state);
         }
         finally
         {
@@ -184,6 +185,23 @@ internal sealed partial class DefaultPluginHost : PluginHost
                 return generation;
             }
         }
+    }
+
+    /// <summary>
+    /// Gets the id of a plugin name, remembering the last name asked: callers usually pass the same
+    /// string object (a literal) on every call, and then no hashing is needed.
+    /// </summary>
+    private int PluginIdCached(string pluginName)
+    {
+        LastPluginId? last = Volatile.Read(ref _lastPluginId);
+        if (last is not null && ReferenceEquals(last.Name, pluginName))
+        {
+            return last.Id;
+        }
+
+        int id = PluginId(pluginName);
+        Volatile.Write(ref _lastPluginId, new LastPluginId(pluginName, id));
+        return id;
     }
 
     /// <summary>Gets the host-lifetime id of a plugin name: the index of its export in every generation.</summary>
@@ -339,4 +357,6 @@ internal sealed partial class DefaultPluginHost : PluginHost
 
     private protected override void OnEventHandlerFailed(string eventName, Exception exception)
         => Log.EventHandlerFailed(_logger, eventName, exception);
+
+    private sealed record LastPluginId(string Name, int Id);
 }
