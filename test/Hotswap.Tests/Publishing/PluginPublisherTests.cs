@@ -38,6 +38,17 @@ public sealed class PluginPublisherTests : IDisposable
     }
 
     [Fact]
+    public async Task PublishAsync_BuildOutputPathWithTrailingSeparator_FindsTheEntryAssembly()
+    {
+        // Issue 6: a path ending in '/' used to find "0 *.deps.json files".
+        string output = Fixtures.PathOf(Fixtures.GreeterV1) + Path.DirectorySeparatorChar;
+
+        PublishResult result = await PluginPublisher.PublishAsync(output, _root.PluginsRoot, "alpha");
+
+        Assert.Equal("Greeter.dll", result.Manifest.EntryAssembly);
+    }
+
+    [Fact]
     public async Task PublishAsync_WithoutActivate_LeavesCurrentOnThePreviousVersion()
     {
         PublishResult first = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
