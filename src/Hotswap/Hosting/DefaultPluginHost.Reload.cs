@@ -339,7 +339,8 @@ internal sealed partial class DefaultPluginHost
         var sources = new Dictionary<string, Source>(StringComparer.OrdinalIgnoreCase);
         if (_root is not null)
         {
-            foreach (DiscoveredPlugin plugin in PluginDiscovery.Scan(_root))
+            PluginGeneration? serving = Volatile.Read(ref _current);
+            foreach (DiscoveredPlugin plugin in PluginDiscovery.Scan(_root, (name, version) => serving is not null && serving.TryGetVersion(name, out PluginVersion? loaded) && loaded.Version == version))
             {
                 sources.Add(plugin.Name, new Source(plugin.Name, plugin.Version, plugin, null));
             }

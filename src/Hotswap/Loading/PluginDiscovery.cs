@@ -4,7 +4,7 @@ namespace Hotswap;
 internal static class PluginDiscovery
 {
     /// <summary>Lists the published plugins, ordered by name. Throws <see cref="PluginLoadException"/> (phase Discover).</summary>
-    public static List<DiscoveredPlugin> Scan(string pluginsRoot)
+    public static List<DiscoveredPlugin> Scan(string pluginsRoot, Func<string, string, bool>? isLoaded = null)
     {
         if (!Directory.Exists(pluginsRoot))
         {
@@ -39,19 +39,19 @@ internal static class PluginDiscovery
 
             seen.Add(name, name);
             string current = PluginLayout.CurrentFile(directory);
-            if (!File.Exists(current))
-            {
-                continue; // not published yet: the first build is still running, or the folder is not a plugin.
-            }
-
-            string version;
+            string? version;
             try
             {
-                version = File.ReadAllText(current).Trim();
+                version = PluginLayout.ReadCurrent(current);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 throw new PluginLoadException(name, ReloadPhase.Discover, current, SR.CurrentUnreadable(ex), ex);
+            }
+
+            if (version is null)
+            {
+                continue; // not published yet: the first build is still running, or the folder is not a plugin.
             }
 
             if (!PluginLayout.IsValidName(version))
@@ -59,8 +59,10 @@ internal static class PluginDiscovery
                 throw new PluginLoadException(name, ReloadPhase.Discover, current, SR.CurrentInvalid(version));
             }
 
+            // A version already loaded had its folder checked (and verified) when it was loaded, and
+            // version folders are immutable: a reload with nothing changed skips the check.
             string versionDirectory = Path.Combine(directory, version);
-            if (!Directory.Exists(versionDirectory))
+            if (isLoaded?.Invoke(name, version) != true && !Directory.Exists(versionDirectory))
             {
                 throw new PluginLoadException(name, ReloadPhase.Discover, current, SR.CurrentNamesMissingFolder(version, versionDirectory));
             }

@@ -16,10 +16,10 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
     private readonly AssemblyDependencyResolver _resolver;
     private readonly HostAssemblies _host;
 
-    public PluginLoadContext(string name, string entryAssemblyPath, HostAssemblies host)
+    public PluginLoadContext(string name, string entryAssemblyPath, HostAssemblies host, AssemblyDependencyResolver? resolver = null)
         : base(name, isCollectible: true)
     {
-        _resolver = new AssemblyDependencyResolver(entryAssemblyPath);
+        _resolver = resolver ?? new AssemblyDependencyResolver(entryAssemblyPath);
         _host = host;
     }
 

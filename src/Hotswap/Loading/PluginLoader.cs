@@ -24,8 +24,10 @@ internal static class PluginLoader
         }
 
         string entry = PluginLayout.ResolveInside(plugin.VersionDirectory, manifest.EntryAssembly)!; // verified above.
-        CheckDependencies(plugin.Name, entry, host);
-        return new PluginVersion(plugin.Name, plugin.Version, entry);
+        System.Runtime.Loader.AssemblyDependencyResolver resolver = CheckDependencies(plugin.Name, entry, host);
+
+        // The resolver read deps.json once; the load context reuses it rather than reading it again.
+        return new PluginVersion(plugin.Name, plugin.Version, entry) { Resolver = resolver };
     }
 
     /// <summary>
@@ -33,7 +35,7 @@ internal static class PluginLoader
     /// must come from the host at a version no lower than the plugin was built against, or from
     /// the version folder through deps.json.
     /// </summary>
-    private static void CheckDependencies(string pluginName, string entry, HostAssemblies host)
+    private static System.Runtime.Loader.AssemblyDependencyResolver CheckDependencies(string pluginName, string entry, HostAssemblies host)
     {
         AssemblyDependencyResolverHandle resolver = AssemblyDependencyResolverHandle.Create(pluginName, entry);
         var visited = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -77,6 +79,8 @@ internal static class PluginLoader
                 pending.Enqueue(privatePath);
             }
         }
+
+        return resolver.Resolver;
     }
 
     /// <summary>
@@ -87,7 +91,8 @@ internal static class PluginLoader
     public static void Load(PluginVersion version, HostAssemblies host)
     {
         string entry = version.EntryAssemblyPath;
-        var context = new PluginLoadContext($"{version.Name}@{version.Version}", entry, host);
+        var context = new PluginLoadContext($"{version.Name}@{version.Version}", entry, host, version.Resolver);
+        version.Resolver = null;
         version.LoadContext = context;
         Assembly assembly;
         try
@@ -248,6 +253,8 @@ internal static class PluginLoader
         }
 
         public string DepsJsonPath { get; }
+
+        public System.Runtime.Loader.AssemblyDependencyResolver Resolver => _resolver;
 
         public static AssemblyDependencyResolverHandle Create(string pluginName, string entry)
         {

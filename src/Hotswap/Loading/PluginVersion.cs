@@ -39,6 +39,9 @@ internal sealed class PluginVersion
 
     public string EntryAssemblyPath { get; }
 
+    /// <summary>Gets or sets the resolver made while verifying, handed to the load context and then forgotten.</summary>
+    public System.Runtime.Loader.AssemblyDependencyResolver? Resolver { get; set; }
+
     public PluginVersionInfo Info { get; }
 
     public PluginLoadContext? LoadContext { get; set; }

@@ -9,6 +9,39 @@ internal static class PluginLayout
 
     public static string CurrentFile(string pluginDirectory) => Path.Combine(pluginDirectory, CurrentFileName);
 
+    /// <summary>
+    /// Reads a <c>current</c> file: the version name, trimmed; <see langword="null"/> when there is no
+    /// such file. Reads into a stack buffer: every reload reads every plugin's file, and a reload with
+    /// nothing to do should cost next to nothing.
+    /// </summary>
+    /// <exception cref="IOException">The file exists but cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be opened.</exception>
+    public static string? ReadCurrent(string currentFile)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(currentFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        using (handle)
+        {
+            Span<byte> buffer = stackalloc byte[256];
+            int length = RandomAccess.Read(handle, buffer, fileOffset: 0);
+            if (length == buffer.Length)
+            {
+                return File.ReadAllText(currentFile).Trim(); // longer than any valid version name; let validation say so
+            }
+
+            ReadOnlySpan<byte> text = buffer[..length].Trim(" \t\r\n"u8);
+            return System.Text.Encoding.UTF8.GetString(text);
+        }
+    }
+
     /// <summary>A plugin or version name is one plain path segment that does not start with a dot.</summary>
     public static bool IsValidName(string? name)
         => !string.IsNullOrWhiteSpace(name)

@@ -15,34 +15,43 @@ internal static class MetadataCacheSweeper
 {
     private static readonly Type[] s_clearCacheParameters = [typeof(Type[])];
 
+    // Default-context assemblies never unload: their handlers are found once per assembly.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Assembly, MethodInfo[]> s_handlers = new();
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void ClearCaches(ILogger logger)
     {
         // Only the default context: handlers in plugin assemblies belong to versions still serving.
         foreach (Assembly assembly in AssemblyLoadContext.Default.Assemblies)
         {
-            MetadataUpdateHandlerAttribute[] handlers;
-            try
+            foreach (MethodInfo clearCache in s_handlers.GetOrAdd(assembly, FindHandlers))
             {
-                handlers = (MetadataUpdateHandlerAttribute[])assembly.GetCustomAttributes(typeof(MetadataUpdateHandlerAttribute), inherit: false);
-            }
-            catch (Exception ex) when (ex is TypeLoadException or FileNotFoundException or FileLoadException or CustomAttributeFormatException)
-            {
-                continue;
-            }
-
-            foreach (MetadataUpdateHandlerAttribute handler in handlers)
-            {
-                MethodInfo? clearCache = handler.HandlerType.GetMethod("ClearCache", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, s_clearCacheParameters);
                 try
                 {
-                    clearCache?.Invoke(null, [null]);
+                    clearCache.Invoke(null, [null]);
                 }
                 catch (TargetInvocationException ex)
                 {
-                    Log.ClearCacheFailed(logger, handler.HandlerType.FullName ?? handler.HandlerType.Name, ex.InnerException ?? ex);
+                    Log.ClearCacheFailed(logger, clearCache.DeclaringType?.FullName ?? clearCache.Name, ex.InnerException ?? ex);
                 }
             }
         }
+    }
+
+    private static MethodInfo[] FindHandlers(Assembly assembly)
+    {
+        MetadataUpdateHandlerAttribute[] handlers;
+        try
+        {
+            handlers = (MetadataUpdateHandlerAttribute[])assembly.GetCustomAttributes(typeof(MetadataUpdateHandlerAttribute), inherit: false);
+        }
+        catch (Exception ex) when (ex is TypeLoadException or FileNotFoundException or FileLoadException or CustomAttributeFormatException)
+        {
+            return [];
+        }
+
+        return [.. handlers
+            .Select(static h => h.HandlerType.GetMethod("ClearCache", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, s_clearCacheParameters))
+            .OfType<MethodInfo>()];
     }
 }
