@@ -64,7 +64,9 @@ internal sealed partial class DefaultPluginHost
                 _reloading = true;
                 completion = new TaskCompletionSource<ReloadResult>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-                // The pump is a background loop: it must not capture the first caller's execution context.
+                // The pump is a background loop: it must not capture the first caller's execution
+                // context, and the caller never runs reload work or event handlers (a Reloading
+                // handler may block; the caller must not).
                 using (ExecutionContext.SuppressFlow())
                 {
                     TaskCompletionSource<ReloadResult> first = completion;
@@ -84,7 +86,11 @@ internal sealed partial class DefaultPluginHost
             {
                 // Without data of its own (the watcher's reloads, for one), a reload hands new versions what LoadAsync got.
                 ReloadResult result = await ExecuteReloadAsync(data ?? Volatile.Read(ref _loadData), _disposing.Token).ConfigureAwait(false);
-                WriteStatus();
+                if (result.Published)
+                {
+                    WriteStatus();
+                }
+
                 completion.TrySetResult(result);
             }
 #pragma warning disable CA1031 // Isolation boundary: a bug in a reload is reported to its waiters, never lost in a background task.
