@@ -19,8 +19,7 @@ public class AsyncCallBenchmark
     /// <summary>The awaited calls per invocation.</summary>
     public const int Awaits = 100;
 
-    private PluginRoot? _root;
-    private PluginHost? _host;
+    private LoadedCalculator? _calculator;
     private ICalculator _direct = null!;
     private ICalculator _proxy = null!;
 
@@ -28,23 +27,15 @@ public class AsyncCallBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        _root = PluginRoot.Create();
-        _root.Publish("calc");
-        _host = _root.LoadHost();
-        using (GenerationLease lease = _host.Acquire())
-        {
-            _direct = lease.Generation.GetExport<ICalculator>("calc");
-        }
-
-        _proxy = _host.GetProxy<ICalculator>("calc");
+        _calculator = new LoadedCalculator();
+        (_direct, _proxy) = (_calculator.Direct, _calculator.Proxy);
     }
 
     /// <summary>Stops the host and deletes the plugins root.</summary>
     [GlobalCleanup]
     public void Cleanup()
     {
-        PluginRoot.Stop(_host);
-        _root?.Dispose();
+        _calculator?.Dispose();
     }
 
     /// <summary>Awaits a completed value task from the export itself.</summary>

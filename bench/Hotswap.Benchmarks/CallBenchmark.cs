@@ -18,8 +18,8 @@ public class CallBenchmark
     /// <summary>The calls per invocation.</summary>
     public const int Calls = 1000;
 
-    private PluginRoot? _root;
-    private PluginHost? _host;
+    private LoadedCalculator? _calculator;
+    private PluginHost _host = null!;
     private ICalculator _direct = null!;
     private ICalculator _proxy = null!;
 
@@ -27,24 +27,15 @@ public class CallBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        _root = PluginRoot.Create();
-        _root.Publish("calc");
-        _host = _root.LoadHost();
-        using (GenerationLease lease = _host.Acquire())
-        {
-            // Kept beyond the lease on purpose: nothing reloads here, and this is the baseline.
-            _direct = lease.Generation.GetExport<ICalculator>("calc");
-        }
-
-        _proxy = _host.GetProxy<ICalculator>("calc");
+        _calculator = new LoadedCalculator();
+        (_host, _direct, _proxy) = (_calculator.Host, _calculator.Direct, _calculator.Proxy);
     }
 
     /// <summary>Stops the host and deletes the plugins root.</summary>
     [GlobalCleanup]
     public void Cleanup()
     {
-        PluginRoot.Stop(_host);
-        _root?.Dispose();
+        _calculator?.Dispose();
     }
 
     /// <summary>An interface call on the export itself: what a call costs without Hotswap.</summary>

@@ -21,8 +21,7 @@ public class TwoThreadCallBenchmark
     /// <summary>The calls each thread makes per invocation.</summary>
     public const int Calls = 200_000;
 
-    private PluginRoot? _root;
-    private PluginHost? _host;
+    private LoadedCalculator? _calculator;
     private ICalculator _direct = null!;
     private ICalculator _proxy = null!;
     private Func<int> _callDirect = null!;
@@ -34,15 +33,8 @@ public class TwoThreadCallBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        _root = PluginRoot.Create();
-        _root.Publish("calc");
-        _host = _root.LoadHost();
-        using (GenerationLease lease = _host.Acquire())
-        {
-            _direct = lease.Generation.GetExport<ICalculator>("calc");
-        }
-
-        _proxy = _host.GetProxy<ICalculator>("calc");
+        _calculator = new LoadedCalculator();
+        (_direct, _proxy) = (_calculator.Direct, _calculator.Proxy);
         _callDirect = CallDirect;
         _callProxy = CallProxy;
         _first = new Caller("bench-caller-1");
@@ -55,8 +47,7 @@ public class TwoThreadCallBenchmark
     {
         _first?.Dispose();
         _second?.Dispose();
-        PluginRoot.Stop(_host);
-        _root?.Dispose();
+        _calculator?.Dispose();
     }
 
     /// <summary>One thread calls the export directly.</summary>
