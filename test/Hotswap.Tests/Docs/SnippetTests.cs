@@ -9,7 +9,7 @@ namespace Hotswap.Tests.Docs;
 /// </summary>
 public sealed partial class SnippetTests
 {
-    public static TheoryData<string> Documents => ["README.md", "docs/concepts.md"];
+    public static TheoryData<string> Documents => ["README.md", "docs/concepts.md", "docs/proxies.md"];
 
     [Theory]
     [MemberData(nameof(Documents))]
