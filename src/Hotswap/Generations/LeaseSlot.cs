@@ -99,8 +99,9 @@ internal sealed class LeaseSlot
 /// <summary>A count of one thread's leases on one generation.</summary>
 /// <remarks>
 /// Padded so that two threads' counts never share a cache line, wherever the garbage collector
-/// places the two cells: the padding (laid out between the reference and the count) keeps every
-/// count at least 64 bytes from any other object's.
+/// places the two cells: the padding (laid out between the reference and the count) keeps a
+/// cell's count at least 64 bytes from any other cell's. An unrelated object placed right after a
+/// cell may still share the count's line.
 /// </remarks>
 internal sealed class LeaseCell(PluginGeneration generation)
 {
