@@ -80,8 +80,6 @@ internal sealed class PluginGeneration : Generation
 
     public bool IsDrained => Volatile.Read(ref _drained) != 0;
 
-    public bool IsRetired => Volatile.Read(ref _retired) != 0;
-
     public bool TryGetVersion(string pluginName, out PluginVersion version)
         => _byName.TryGetValue(pluginName, out version!);
 

@@ -260,29 +260,13 @@ internal sealed partial class DefaultPluginHost : PluginHost
     }
 
     /// <summary>Leases the current generation with a lease any thread may release, with <see cref="PluginGeneration.ReleaseShared"/>.</summary>
-    private PluginGeneration AcquireShared()
-    {
-        while (true)
-        {
-            PluginGeneration generation = CurrentOrThrow();
-            if (generation.TryAcquireShared())
-            {
-                return generation;
-            }
-        }
-    }
+    private PluginGeneration AcquireShared() => TryAcquireCurrentShared() ?? throw NothingServing();
 
-    private PluginGeneration CurrentOrThrow()
-    {
-        PluginGeneration? generation = Volatile.Read(ref _current);
-        if (generation is null)
-        {
-            ObjectDisposedException.ThrowIf(IsDisposed, this);
-            throw new InvalidOperationException(SR.NothingLoaded);
-        }
+    private PluginGeneration CurrentOrThrow() => Volatile.Read(ref _current) ?? throw NothingServing();
 
-        return generation;
-    }
+    private Exception NothingServing() => IsDisposed
+        ? new ObjectDisposedException(GetType().FullName)
+        : new InvalidOperationException(SR.NothingLoaded);
 
     /// <summary>Reads a completed task's result without knowing its type; <see langword="null"/> for a plain <see cref="Task"/>.</summary>
     private static object? TaskResult(Task task)

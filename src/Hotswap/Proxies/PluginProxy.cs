@@ -33,8 +33,6 @@ public abstract class PluginProxy<TContract>
         _pluginId = binding.PluginId;
     }
 
-    internal DefaultPluginHost Host => _host;
-
     /// <summary>Leases the current generation and returns the plugin's export; dispose <paramref name="lease"/> when the call is over.</summary>
     /// <param name="lease">The lease taken.</param>
     /// <returns>The export of the plugin's current version.</returns>
