@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(18, LogLevel.Error, "Moving an event subscription made through a proxy to the new generation failed; its handlers may miss events until the next reload.")]
     public static partial void EventFollowFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(19, LogLevel.Error, "Carried-over plugin {Plugin} ({Version}) failed to join generation {Generation} in OnInitAsync: {Reason}. The generation publishes without its contributions to the vault.")]
+    public static partial void CarriedInitFailed(ILogger logger, string plugin, string version, long generation, string reason, Exception? exception);
 }

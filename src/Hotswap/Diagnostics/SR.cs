@@ -165,4 +165,8 @@ internal static class SR
     public static string OptionRequired(string name) => $"{name} is required.";
 
     public static string OptionsInvalid(List<string> errors) => "The plugin host options are not valid: " + string.Join(" ", errors);
+
+    public static string FreeHung(TimeSpan timeout) => $"OnFreeAsync did not return within {timeout.TotalSeconds:0.###} s (PluginHostOptions.LifecycleTimeout): its code is still running on a thread (a blocking wait?), so the version cannot be unloaded until it returns. ";
+
+    public const string FinalizerBlocked = "The finalizer thread did not finish within the watchdog's wait: a finalizer somewhere in the process is blocked, and no load context can be collected until it returns. ";
 }

@@ -23,5 +23,5 @@ public sealed class GenerationLease : IDisposable
     }
 
     /// <summary>Releases the lease.</summary>
-    public void Dispose() => Interlocked.Exchange(ref _generation, null)?.ReleaseShared();
+    public void Dispose() => Interlocked.Exchange(ref _generation, null)?.Leases.ReleaseShared();
 }

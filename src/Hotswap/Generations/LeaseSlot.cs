@@ -96,17 +96,17 @@ internal sealed class LeaseSlot
     }
 }
 
-/// <summary>A count of one thread's leases on one generation.</summary>
+/// <summary>A count of one thread's leases on one generation's <see cref="LeaseCounter"/>.</summary>
 /// <remarks>
 /// Padded so that two threads' counts never share a cache line, wherever the garbage collector
 /// places the two cells: the padding (laid out between the reference and the count) keeps a
 /// cell's count at least 64 bytes from any other cell's. An unrelated object placed right after a
 /// cell may still share the count's line.
 /// </remarks>
-internal sealed class LeaseCell(PluginGeneration generation)
+internal sealed class LeaseCell(LeaseCounter counter)
 {
-    /// <summary>The generation counted; never changes.</summary>
-    public readonly PluginGeneration Generation = generation;
+    /// <summary>The counter counted in; never changes. A drained counter reaches nothing, so a thread's cell pins nothing.</summary>
+    public readonly LeaseCounter Counter = counter;
 
     /// <summary>The number of leases; written only by the owning thread.</summary>
     public int Count;

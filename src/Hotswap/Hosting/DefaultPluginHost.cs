@@ -4,59 +4,113 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hotswap;
 
-/// <summary>The host: leasing and calls here; reloads in <c>.Reload.cs</c>; retirement in <c>.Retire.cs</c>.</summary>
-internal sealed partial class DefaultPluginHost : PluginHost
+/// <summary>
+/// The host: leasing, calls and events. It composes the parts that own each protocol: the
+/// <see cref="GenerationSource"/> (the current generation and its leases), the
+/// <see cref="ReloadCoordinator"/> (reloads, one at a time), the <see cref="Retirement"/> (drains,
+/// frees, unloads, proves) and the <see cref="HostBackground"/> (status file and watcher).
+/// </summary>
+/// <remarks>
+/// Start order: the status file (before the first discovery), the first load, then the watcher.
+/// Stop order (<see cref="DisposeAsync"/>), the reverse: the watcher, the reloads (the running one
+/// is cancelled and awaited), the serving generation (retired, then drained within
+/// <see cref="PluginHostOptions.UnloadTimeout"/>), then the status file.
+/// </remarks>
+internal sealed class DefaultPluginHost : PluginHost, IHostEvents
 {
-    private readonly PluginHostOptions _options;
-    private readonly string? _root;
-    private readonly DataBag _dataBag = new();
-    private readonly TimeProvider _time;
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly ILogger _logger;
-    private readonly HostAssemblies _hostAssemblies = new();
-    private readonly UnloadWatchdog _watchdog;
-    private readonly CancellationTokenSource _disposing = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, int> _retiring = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _pluginIds = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<IProxyEvent> _events = [];
+    private readonly HostRuntime _host;
+    private readonly GenerationSource _source;
+    private readonly Retirement _retirement;
+    private readonly ReloadCoordinator _reloads;
+    private readonly HostBackground _background;
     private LastPluginId? _lastPluginId;
-    private PluginGeneration? _current;
     private int _disposed;
-    private int _servicesStarted;
-    private PluginWatcher? _watcher;
-    private HostStatusWriter? _status;
-    private ITimer? _statusTimer;
 
     public DefaultPluginHost(PluginHostOptions options)
     {
-        _options = options;
-        _root = string.IsNullOrWhiteSpace(options.PluginsRoot) ? null : Path.GetFullPath(options.PluginsRoot);
-        _time = options.TimeProvider;
-        _loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        _logger = _loggerFactory.CreateLogger("Hotswap.PluginHost");
-        _watchdog = new UnloadWatchdog(_time, options.UnloadTimeout, ReportUnloaded, ReportStuck);
+        ILoggerFactory loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        _source = new GenerationSource(loggerFactory.CreateLogger("Hotswap.PluginHost"));
+        _host = new HostRuntime(options, _source, loggerFactory);
+        _retirement = new Retirement(_host, _source, this, options.UnloadForcedCollections);
+        _background = new HostBackground(_host, options, TakeStatus);
+        _reloads = new ReloadCoordinator(_host, _source, _retirement, this, static () => null);
     }
 
-    public override long GenerationNumber => Volatile.Read(ref _current)?.Number ?? 0;
+    public override long GenerationNumber => _source.Current?.Number ?? 0;
 
-    public override IReadOnlyList<PluginVersionInfo> StuckVersions => _watchdog.StuckVersions;
+    public override IReadOnlyList<PluginVersionInfo> StuckVersions => _retirement.StuckVersions;
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    public override GenerationLease Acquire() => new(AcquireShared());
+    public override Task<ReloadResult> LoadAsync(object? data = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (_source.Current is not null)
+        {
+            throw new InvalidOperationException(SR.AlreadyLoaded);
+        }
+
+        _reloads.SetLoadData(data);
+        _background.StartStatus();
+        return LoadThenWatchAsync(_reloads.RequestAsync(data, cancellationToken));
+
+        async Task<ReloadResult> LoadThenWatchAsync(Task<ReloadResult> load)
+        {
+            try
+            {
+                return await load.ConfigureAwait(false);
+            }
+            finally
+            {
+                // Whatever the first load's result, watch from now on: a fixed publish gets loaded.
+                _background.StartWatching(() => ReloadAsync());
+            }
+        }
+    }
+
+    public override Task<ReloadResult> ReloadAsync(object? data = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return _reloads.RequestAsync(data, cancellationToken);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _background.StopWatching();
+        await _reloads.StopAsync().ConfigureAwait(false);
+        if (_source.Close() is { } serving)
+        {
+            _retirement.Retire(serving);
+        }
+
+        if (!await _retirement.WhenFreedAsync(_host.UnloadTimeout).ConfigureAwait(false))
+        {
+            Log.DisposeTimedOut(_host.Logger, _host.UnloadTimeout.TotalMilliseconds);
+        }
+
+        await _background.StopAsync().ConfigureAwait(false);
+        Volatile.Write(ref _lastPluginId, null);
+    }
+
+    public override GenerationLease Acquire() => new(_source.AcquireShared());
 
     public override object? Invoke(string pluginName, string name, params object?[] args)
     {
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(name);
-        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
         try
         {
             return generation.Invoke(pluginName, name, args);
         }
         finally
         {
-            generation.Release(cell);
+            generation.Leases.Release(cell);
         }
     }
 
@@ -64,7 +118,7 @@ internal sealed partial class DefaultPluginHost : PluginHost
     {
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(name);
-        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
         object? result;
         try
         {
@@ -72,19 +126,19 @@ internal sealed partial class DefaultPluginHost : PluginHost
         }
         catch
         {
-            generation.Release(cell);
+            generation.Leases.Release(cell);
             throw;
         }
 
         if (result is not Task task || task.IsCompleted)
         {
-            generation.Release(cell);
+            generation.Leases.Release(cell);
             return result is Task done ? AwaitResultAsync(done, cancellationToken) : new ValueTask<object?>(result);
         }
 
         // The lease follows the plugin's task, not the caller's wait: a caller that stops waiting
         // must not let the version be freed under code that is still running.
-        generation.MakeShared(cell);
+        generation.Leases.MakeShared(cell);
         task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(generation.ReleaseSharedAction);
         return AwaitResultAsync(task, cancellationToken);
 
@@ -99,21 +153,21 @@ internal sealed partial class DefaultPluginHost : PluginHost
     {
         ArgumentNullException.ThrowIfNull(pluginName);
         Func<ProxyBinding, T> factory = PluginProxyRegistry.Find<T>() ?? throw new InvalidOperationException(SR.NoProxy(typeof(T)));
-        return factory(new ProxyBinding(this, pluginName, PluginId(pluginName)));
+        return factory(new ProxyBinding(_source, pluginName));
     }
 
     public override TResult Invoke<TContract, TState, TResult>(string pluginName, Func<TContract, TState, TResult> call, TState state)
     {
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(call);
-        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
         try
         {
             return call(generation.GetExport<TContract>(PluginIdCached(pluginName), pluginName), state);
         }
         finally
         {
-            generation.Release(cell);
+            generation.Leases.Release(cell);
         }
     }
 
@@ -121,69 +175,42 @@ internal sealed partial class DefaultPluginHost : PluginHost
     {
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(call);
-        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
         try
         {
             call(generation.GetExport<TContract>(PluginIdCached(pluginName), pluginName), state);
         }
         finally
         {
-            generation.Release(cell);
+            generation.Leases.Release(cell);
         }
     }
 
     public override void InvokeEach(string name, params object?[] args)
     {
         ArgumentNullException.ThrowIfNull(name);
-        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
         try
         {
             generation.InvokeEach(name, args);
         }
         finally
         {
-            generation.Release(cell);
+            generation.Leases.Release(cell);
         }
     }
 
     public override void InvokeEachBackward(string name, params object?[] args)
     {
         ArgumentNullException.ThrowIfNull(name);
-        PluginGeneration generation = AcquireLocal(out LeaseCell? cell);
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
         try
         {
             generation.InvokeEachBackward(name, args);
         }
         finally
         {
-            generation.Release(cell);
-        }
-    }
-
-    /// <summary>Leases the current generation for a call that releases on this thread, with <see cref="PluginGeneration.Release(LeaseCell?)"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    internal PluginGeneration AcquireLocal(out LeaseCell? cell)
-    {
-        PluginGeneration? generation = Volatile.Read(ref _current);
-        if (generation is not null && generation.TryAcquireLocal(out cell))
-        {
-            return generation;
-        }
-
-        return AcquireLocalSlow(out cell);
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private PluginGeneration AcquireLocalSlow(out LeaseCell? cell)
-    {
-        while (true)
-        {
-            // The generation retired between the read and the lease: the next read sees its successor.
-            PluginGeneration generation = CurrentOrThrow();
-            if (generation.TryAcquireLocal(out cell))
-            {
-                return generation;
-            }
+            generation.Leases.Release(cell);
         }
     }
 
@@ -199,74 +226,15 @@ internal sealed partial class DefaultPluginHost : PluginHost
             return last.Id;
         }
 
-        int id = PluginId(pluginName);
-        Volatile.Write(ref _lastPluginId, new LastPluginId(pluginName, id));
+        int id = _source.Ids.Find(pluginName);
+        if (id >= 0)
+        {
+            // Only a name some generation held has an id: an unknown name is looked up by name each time.
+            Volatile.Write(ref _lastPluginId, new LastPluginId(pluginName, id));
+        }
+
         return id;
     }
-
-    /// <summary>Gets the host-lifetime id of a plugin name: the index of its export in every generation.</summary>
-    internal int PluginId(string pluginName) => _pluginIds.GetOrAdd(pluginName, static (_, ids) => ids.Count, _pluginIds);
-
-    /// <summary>Leases the current generation with a shared lease, or returns <see langword="null"/> when nothing serves.</summary>
-    internal PluginGeneration? TryAcquireCurrentShared()
-    {
-        while (Volatile.Read(ref _current) is { } generation)
-        {
-            if (generation.TryAcquireShared())
-            {
-                return generation;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Adds or removes an event tracker that follows each switch.</summary>
-    internal void TrackEvent(IProxyEvent tracker, bool track)
-    {
-        lock (_events)
-        {
-            _ = track ? _events.Add(tracker) : _events.Remove(tracker);
-        }
-    }
-
-    /// <summary>After a switch, moves every event subscription made through a proxy to the new generation.</summary>
-    private void FollowEvents()
-    {
-        IProxyEvent[] trackers;
-        lock (_events)
-        {
-            if (_events.Count == 0)
-            {
-                return;
-            }
-
-            trackers = [.. _events];
-        }
-
-        foreach (IProxyEvent tracker in trackers)
-        {
-            try
-            {
-                tracker.Follow();
-            }
-#pragma warning disable CA1031 // Isolation boundary: a plugin's event accessor that throws must not stop the other subscriptions or the reload.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.EventFollowFailed(_logger, ex);
-            }
-        }
-    }
-
-    /// <summary>Leases the current generation with a lease any thread may release, with <see cref="PluginGeneration.ReleaseShared"/>.</summary>
-    private PluginGeneration AcquireShared() => TryAcquireCurrentShared() ?? throw NothingServing();
-
-    private PluginGeneration CurrentOrThrow() => Volatile.Read(ref _current) ?? throw NothingServing();
-
-    private Exception NothingServing() => IsDisposed
-        ? new ObjectDisposedException(GetType().FullName)
-        : new InvalidOperationException(SR.NothingLoaded);
 
     /// <summary>Reads a completed task's result without knowing its type; <see langword="null"/> for a plain <see cref="Task"/>.</summary>
     private static object? TaskResult(Task task)
@@ -285,62 +253,35 @@ internal sealed partial class DefaultPluginHost : PluginHost
         return null;
     }
 
-    /// <summary>Starts, once, what runs beside the host after the first load: the status writer and the watcher.</summary>
-    private void StartBackgroundServices()
+    /// <summary>The status file's content; called by <see cref="HostBackground"/> under its lock.</summary>
+    private StatusSnapshot TakeStatus()
     {
-        if (_root is null || IsDisposed || Interlocked.Exchange(ref _servicesStarted, 1) != 0)
-        {
-            return;
-        }
-
-        if (_options.WriteStatus && Directory.Exists(_root))
-        {
-            _status = HostStatusWriter.TryCreate(_root, _time, _logger);
-            if (_status is not null)
-            {
-                WriteStatus();
-                using (ExecutionContext.SuppressFlow())
-                {
-                    _statusTimer = _time.CreateTimer(static s => ((DefaultPluginHost)s!).WriteStatus(), this, _options.StatusInterval, _options.StatusInterval);
-                }
-            }
-        }
-
-        if (_options.Watch)
-        {
-            _watcher = new PluginWatcher(_root, _options, () => ReloadAsync(), _logger);
-            _watcher.Start();
-        }
-    }
-
-    /// <summary>Reports this host's generation, versions, calls in flight, retiring and stuck versions. Never throws.</summary>
-    private void WriteStatus()
-    {
-        if (_status is not { } status)
-        {
-            return;
-        }
-
-        PluginGeneration? current = Volatile.Read(ref _current);
-        status.Write(
+        PluginGeneration? current = _source.Current;
+        return new StatusSnapshot(
             current?.Number ?? 0,
             current?.Plugins ?? [],
-            current?.Leases ?? 0,
-            [.. _retiring.Keys.OrderBy(static v => v.ToString(), StringComparer.Ordinal)],
-            _watchdog.StuckVersions);
+            current?.Leases.Count ?? 0,
+            _reloads.Loading,
+            _retirement.RetiringVersions,
+            _retirement.StuckVersions);
     }
 
-    private void TrackRetiring(PluginVersionInfo version, int delta)
-    {
-        int count = _retiring.AddOrUpdate(version, delta, (_, n) => n + delta);
-        if (count <= 0)
-        {
-            ((ICollection<KeyValuePair<PluginVersionInfo, int>>)_retiring).Remove(new KeyValuePair<PluginVersionInfo, int>(version, count));
-        }
-    }
+    void IHostEvents.OnReloading(ReloadingEventArgs args) => OnReloading(args);
+
+    void IHostEvents.OnReloaded(ReloadedEventArgs args) => OnReloaded(args);
+
+    void IHostEvents.OnReloadFailed(ReloadFailedEventArgs args) => OnReloadFailed(args);
+
+    void IHostEvents.OnUnloading(UnloadingEventArgs args) => OnUnloading(args);
+
+    void IHostEvents.OnUnloaded(UnloadedEventArgs args) => OnUnloaded(args);
+
+    void IHostEvents.OnUnloadStuck(UnloadStuckEventArgs args) => OnUnloadStuck(args);
+
+    void IHostEvents.OnStatusChanged() => _background.WriteStatus();
 
     private protected override void OnEventHandlerFailed(string eventName, Exception exception)
-        => Log.EventHandlerFailed(_logger, eventName, exception);
+        => Log.EventHandlerFailed(_host.Logger, eventName, exception);
 
     private sealed record LastPluginId(string Name, int Id);
 }

@@ -81,6 +81,11 @@ public abstract class PluginHost : IAsyncDisposable
             errors.Add(SR.OptionPositive(nameof(options.UnloadTimeout)));
         }
 
+        if (options.UnloadForcedCollections < 1)
+        {
+            errors.Add(SR.OptionPositive(nameof(options.UnloadForcedCollections)));
+        }
+
         if (options.WatchDebounce < TimeSpan.Zero)
         {
             errors.Add(SR.OptionNotNegative(nameof(options.WatchDebounce)));

@@ -20,6 +20,14 @@ public sealed class PluginHostOptions
     /// <value>10 seconds by default.</value>
     public TimeSpan UnloadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Gets or sets the most blocking full collections the unload watchdog forces for one burst of
+    /// unloads. After that it only checks whether the runtime's own collections took the retired
+    /// contexts, and forces one more collection just before reporting a version stuck.
+    /// </summary>
+    /// <value>16 by default (about 4 seconds of doubling pauses); at least 1. A context is usually proven collected within 2 or 3.</value>
+    public int UnloadForcedCollections { get; set; } = 16;
+
     /// <summary>Gets or sets the logger factory of the host and of the plugins' <see cref="IPluginContext.Logger"/>.</summary>
     /// <value><see langword="null"/> by default: nothing is logged.</value>
     public ILoggerFactory? LoggerFactory { get; set; }

@@ -22,7 +22,7 @@ internal sealed class LeasedAsyncEnumerable<TContract, TState, T>(
         }
         catch
         {
-            generation.ReleaseShared();
+            generation.Leases.ReleaseShared();
             throw;
         }
     }
@@ -136,6 +136,6 @@ internal sealed class LeasedAsyncEnumerable<TContract, TState, T>(
             }
         }
 
-        private void Release() => Interlocked.Exchange(ref _generation, null)?.ReleaseShared();
+        private void Release() => Interlocked.Exchange(ref _generation, null)?.Leases.ReleaseShared();
     }
 }

@@ -14,12 +14,14 @@ namespace Hotswap;
 public abstract class PluginProxy<TContract>
     where TContract : class
 {
-    private readonly DefaultPluginHost _host;
+    private readonly GenerationSource _source;
     private readonly string _pluginName;
-    private readonly int _pluginId;
+
+    // The plugin's id, -1 until a generation holds the plugin (ids are only given to loaded names).
+    private int _pluginId;
 
     // The last generation whose export was checked to be a TContract. Written only when the
-    // generation changes; a drained generation is cleared, so this pins nothing.
+    // generation changes, after _pluginId; a drained generation is cleared, so this pins nothing.
     private PluginGeneration? _checked;
 
     /// <summary>Initializes the proxy.</summary>
@@ -28,9 +30,9 @@ public abstract class PluginProxy<TContract>
     protected PluginProxy(ProxyBinding binding)
     {
         ArgumentNullException.ThrowIfNull(binding);
-        _host = binding.Host;
+        _source = binding.Source;
         _pluginName = binding.PluginName;
-        _pluginId = binding.PluginId;
+        _pluginId = _source.Ids.Find(_pluginName);
     }
 
     /// <summary>Leases the current generation and returns the plugin's export; dispose <paramref name="lease"/> when the call is over.</summary>
@@ -43,9 +45,9 @@ public abstract class PluginProxy<TContract>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected internal TContract Enter(out ProxyLease lease)
     {
-        PluginGeneration generation = _host.AcquireLocal(out LeaseCell? cell);
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
         lease = new ProxyLease(generation, cell);
-        if (generation == _checked)
+        if (generation == Volatile.Read(ref _checked))
         {
             // Checked for this generation: the id is in range and the export is a TContract.
             return Unsafe.As<TContract>(Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(generation.Exports), _pluginId))!;
@@ -137,23 +139,35 @@ public abstract class PluginProxy<TContract>
     /// <returns>The tracker.</returns>
     protected ProxyEvent<TContract, THandler> CreateEvent<THandler>(Action<TContract, THandler> add, Action<TContract, THandler> remove)
         where THandler : Delegate
-        => new(_host, _pluginId, add, remove);
+        => new(_source, _pluginName, add, remove);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private TContract EnterChecked(PluginGeneration generation, LeaseCell? cell)
     {
         TContract target;
+        int id = _pluginId;
         try
         {
-            target = generation.GetExport<TContract>(_pluginId, _pluginName);
+            if (id < 0)
+            {
+                id = _source.Ids.Find(_pluginName);
+                _pluginId = id;
+            }
+
+            target = generation.GetExport<TContract>(id, _pluginName);
         }
         catch
         {
-            generation.Release(cell);
+            generation.Leases.Release(cell);
             throw;
         }
 
-        _checked = generation;
+        if ((uint)id < (uint)generation.Exports.Length && generation.Exports[id] == target)
+        {
+            // The fast path reads the export by id: remember the generation only when the id finds it.
+            Volatile.Write(ref _checked, generation);
+        }
+
         return target;
     }
 }

@@ -9,17 +9,14 @@ namespace Hotswap;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class ProxyBinding
 {
-    internal ProxyBinding(DefaultPluginHost host, string pluginName, int pluginId)
+    internal ProxyBinding(GenerationSource source, string pluginName)
     {
-        Host = host;
+        Source = source;
         PluginName = pluginName;
-        PluginId = pluginId;
     }
 
     /// <summary>Gets the name of the plugin the proxy calls.</summary>
     public string PluginName { get; }
 
-    internal DefaultPluginHost Host { get; }
-
-    internal int PluginId { get; }
+    internal GenerationSource Source { get; }
 }

@@ -19,18 +19,18 @@ public sealed class ProxyEvent<TContract, THandler> : IProxyEvent
     where TContract : class
     where THandler : Delegate
 {
-    private readonly DefaultPluginHost _host;
-    private readonly int _pluginId;
+    private readonly GenerationSource _source;
+    private readonly string _pluginName;
     private readonly Action<TContract, THandler> _add;
     private readonly Action<TContract, THandler> _remove;
     private readonly List<THandler> _handlers = [];
     private readonly Lock _gate = new();
     private PluginGeneration? _attached;
 
-    internal ProxyEvent(DefaultPluginHost host, int pluginId, Action<TContract, THandler> add, Action<TContract, THandler> remove)
+    internal ProxyEvent(GenerationSource source, string pluginName, Action<TContract, THandler> add, Action<TContract, THandler> remove)
     {
-        _host = host;
-        _pluginId = pluginId;
+        _source = source;
+        _pluginName = pluginName;
         _add = add;
         _remove = remove;
     }
@@ -49,7 +49,7 @@ public sealed class ProxyEvent<TContract, THandler> : IProxyEvent
             if (_handlers.Count == 0)
             {
                 // Registered before leasing: a switch after this point moves these handlers too.
-                _host.TrackEvent(this, track: true);
+                _source.TrackEvent(this, track: true);
             }
 
             if (!TryLeaseCurrent(out PluginGeneration? generation, out TContract? target))
@@ -70,7 +70,7 @@ public sealed class ProxyEvent<TContract, THandler> : IProxyEvent
             }
             finally
             {
-                generation.ReleaseShared();
+                generation.Leases.ReleaseShared();
             }
         }
     }
@@ -93,7 +93,7 @@ public sealed class ProxyEvent<TContract, THandler> : IProxyEvent
             }
 
             _handlers.RemoveAt(index);
-            if (_attached is { } attached && attached.TryAcquireShared())
+            if (_attached is { } attached && attached.Leases.TryAcquireShared())
             {
                 try
                 {
@@ -104,14 +104,14 @@ public sealed class ProxyEvent<TContract, THandler> : IProxyEvent
                 }
                 finally
                 {
-                    attached.ReleaseShared();
+                    attached.Leases.ReleaseShared();
                 }
             }
 
             if (_handlers.Count == 0)
             {
                 _attached = null;
-                _host.TrackEvent(this, track: false);
+                _source.TrackEvent(this, track: false);
             }
         }
     }
@@ -132,7 +132,7 @@ public sealed class ProxyEvent<TContract, THandler> : IProxyEvent
                 }
                 finally
                 {
-                    generation.ReleaseShared();
+                    generation.Leases.ReleaseShared();
                 }
             }
         }
@@ -144,7 +144,7 @@ public sealed class ProxyEvent<TContract, THandler> : IProxyEvent
         PluginGeneration? previous = _attached;
         _attached = generation;
         TContract? old = null;
-        bool leasedOld = previous is not null && previous.TryAcquireShared();
+        bool leasedOld = previous is not null && previous.Leases.TryAcquireShared();
         try
         {
             old = leasedOld ? Target(previous!) : null;
@@ -170,18 +170,18 @@ public sealed class ProxyEvent<TContract, THandler> : IProxyEvent
         {
             if (leasedOld)
             {
-                previous!.ReleaseShared();
+                previous!.Leases.ReleaseShared();
             }
         }
     }
 
     private bool TryLeaseCurrent([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PluginGeneration? generation, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TContract? target)
     {
-        generation = _host.TryAcquireCurrentShared();
+        generation = _source.TryAcquireShared();
         target = generation is null ? null : Target(generation);
         if (target is null && generation is not null)
         {
-            generation.ReleaseShared();
+            generation.Leases.ReleaseShared();
             generation = null;
         }
 
@@ -191,7 +191,8 @@ public sealed class ProxyEvent<TContract, THandler> : IProxyEvent
     private TContract? Target(PluginGeneration generation)
     {
         object?[] exports = generation.Exports;
-        return (uint)_pluginId < (uint)exports.Length ? exports[_pluginId] as TContract : null;
+        int id = _source.Ids.Find(_pluginName); // ids are assigned to names as generations hold them: looked up each time
+        return (uint)id < (uint)exports.Length ? exports[id] as TContract : null;
     }
 }
 

@@ -20,12 +20,12 @@ public readonly struct ProxyLease : IDisposable
     }
 
     /// <summary>Releases the lease.</summary>
-    public void Dispose() => _generation?.Release(_cell);
+    public void Dispose() => _generation?.Leases.Release(_cell);
 
     /// <summary>Turns the lease into one any thread may release; returns the generation to release it on.</summary>
     internal PluginGeneration? MakeShared()
     {
-        _generation?.MakeShared(_cell);
+        _generation?.Leases.MakeShared(_cell);
         return _generation;
     }
 }

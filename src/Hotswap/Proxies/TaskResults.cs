@@ -16,7 +16,7 @@ internal static class TaskResults
         }
         finally
         {
-            generation.ReleaseShared();
+            generation.Leases.ReleaseShared();
         }
     }
 
@@ -29,7 +29,7 @@ internal static class TaskResults
         }
         finally
         {
-            generation.ReleaseShared();
+            generation.Leases.ReleaseShared();
         }
     }
 

@@ -3,50 +3,74 @@ using System.Runtime.CompilerServices;
 namespace Hotswap;
 
 /// <summary>
-/// Proves that unloaded contexts were collected: forces collections on a background loop until
-/// each weak reference dies, or reports the version stuck once the timeout has passed.
+/// Proves that unloaded contexts were collected: checks each weak reference on a background loop
+/// until it dies, or reports the version stuck once the timeout has passed.
 /// </summary>
 /// <remarks>
+/// <para>
 /// One loop serves every pending unload, so a burst of retirements costs one collection per round,
-/// not one per version. The loop runs only while something is pending, and never on a caller's
-/// or a reload's thread.
+/// not one per version. The loop runs only while something is pending, and never on a caller's or
+/// a reload's thread.
+/// </para>
+/// <para>
+/// <b>Bounded cost.</b> A collectible context needs a few full collections, with finalization
+/// between them, to go. The loop forces at most <see cref="PluginHostOptions.UnloadForcedCollections"/>
+/// blocking collections per burst of work (a few at once, then with doubling pauses); after that it
+/// only looks, at the longest pause, whether the runtime's own collections took the context, and
+/// forces one last collection before it reports a version stuck.
+/// </para>
+/// <para>
+/// <b>Never stalled by a finalizer.</b> One blocked finalizer anywhere in the process would stop
+/// <see cref="GC.WaitForPendingFinalizers"/> forever. The wait runs on its own task, bounded on the
+/// wall clock; while it has not returned, no new wait starts, the loop goes on, and a version
+/// reported stuck says that the finalizer thread is blocked.
+/// </para>
 /// </remarks>
 internal sealed class UnloadWatchdog
 {
     private const int ImmediateRounds = 3;
     private static readonly TimeSpan s_firstDelay = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan s_maxDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_finalizerWait = TimeSpan.FromSeconds(1);
 
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
+    private readonly int _forcedCollections;
     private readonly Action<PluginVersionInfo, TimeSpan, int> _unloaded;
     private readonly Action<PluginVersionInfo, TimeSpan, string> _stuck;
     private readonly Lock _gate = new();
     private readonly List<Entry> _pending = [];
     private readonly List<Entry> _leaked = [];
+    private Task _finalizers = Task.CompletedTask;
     private bool _running;
     private int _added;
 
-    public UnloadWatchdog(TimeProvider time, TimeSpan timeout, Action<PluginVersionInfo, TimeSpan, int> unloaded, Action<PluginVersionInfo, TimeSpan, string> stuck)
+    public UnloadWatchdog(TimeProvider time, TimeSpan timeout, int forcedCollections, Action<PluginVersionInfo, TimeSpan, int> unloaded, Action<PluginVersionInfo, TimeSpan, string> stuck)
     {
         _time = time;
         _timeout = timeout;
+        _forcedCollections = forcedCollections;
         _unloaded = unloaded;
         _stuck = stuck;
     }
 
+    /// <summary>Gets the versions reported stuck whose context is still alive (or unknown, for a static plugin).</summary>
     public IReadOnlyList<PluginVersionInfo> StuckVersions
     {
         get
         {
             lock (_gate)
             {
-                _leaked.RemoveAll(static e => !e.Context.IsAlive);
+                _leaked.RemoveAll(static e => e.Context is { IsAlive: false });
                 return [.. _leaked.Select(static e => e.Version)];
             }
         }
     }
 
+    /// <summary>Watches a context whose <c>Unload()</c> was called.</summary>
+    /// <param name="version">The version.</param>
+    /// <param name="context">A weak reference to its load context.</param>
+    /// <param name="knownProblem">What already went wrong while freeing it, for the stuck report; or <see langword="null"/>.</param>
     public void Watch(PluginVersionInfo version, WeakReference context, string? knownProblem)
     {
         lock (_gate)
@@ -67,31 +91,57 @@ internal sealed class UnloadWatchdog
         }
     }
 
+    /// <summary>Lists a version as stuck now, without waiting for the timeout: it was already reported (its <c>OnFreeAsync</c> never returned).</summary>
+    /// <param name="version">The version.</param>
+    /// <param name="context">A weak reference to its load context, or <see langword="null"/> for a static plugin.</param>
+    public void MarkStuck(PluginVersionInfo version, WeakReference? context)
+    {
+        lock (_gate)
+        {
+            _leaked.Add(new Entry(version, context, _time.GetTimestamp(), knownProblem: null));
+        }
+    }
+
     private async Task LoopAsync()
     {
         int round = 0;
+        int forced = 0;
         int seen = 0;
         TimeSpan delay = s_firstDelay;
         while (true)
         {
-            Collect();
+            bool finalStep;
+            lock (_gate)
+            {
+                if (_added != seen)
+                {
+                    // New work arrived: check it as eagerly as the first, with a fresh budget.
+                    seen = _added;
+                    round = 0;
+                    forced = 0;
+                    delay = s_firstDelay;
+                }
+
+                // Once the budget is spent, collections are forced only for an entry about to be reported.
+                finalStep = _pending.Exists(e => _time.GetElapsedTime(e.Started) >= _timeout);
+            }
+
+            bool finalizersBlocked = false;
+            if (forced < _forcedCollections || finalStep)
+            {
+                forced++;
+                finalizersBlocked = !await CollectAsync().ConfigureAwait(false);
+            }
+
             var collected = new List<Entry>();
             var stuck = new List<Entry>();
             bool done;
             lock (_gate)
             {
-                if (_added != seen)
-                {
-                    // New work arrived: check it as eagerly as the first.
-                    seen = _added;
-                    round = 0;
-                    delay = s_firstDelay;
-                }
-
                 foreach (Entry entry in _pending)
                 {
-                    entry.Collections++;
-                    if (!entry.Context.IsAlive)
+                    entry.Collections = forced;
+                    if (entry.Context is { IsAlive: false })
                     {
                         collected.Add(entry);
                     }
@@ -117,7 +167,8 @@ internal sealed class UnloadWatchdog
 
             foreach (Entry entry in stuck)
             {
-                _stuck(entry.Version, _time.GetElapsedTime(entry.Started), SR.NotCollected(entry.Version, _time.GetElapsedTime(entry.Started), entry.Collections, entry.KnownProblem));
+                string known = finalizersBlocked ? SR.FinalizerBlocked + entry.KnownProblem : entry.KnownProblem ?? "";
+                _stuck(entry.Version, _time.GetElapsedTime(entry.Started), SR.NotCollected(entry.Version, _time.GetElapsedTime(entry.Started), entry.Collections, known));
             }
 
             if (done)
@@ -127,25 +178,46 @@ internal sealed class UnloadWatchdog
 
             if (++round >= ImmediateRounds)
             {
-                await Task.Delay(delay, _time).ConfigureAwait(false);
+                await Task.Delay(forced < _forcedCollections ? delay : s_maxDelay, _time).ConfigureAwait(false);
                 delay = delay * 2 < s_maxDelay ? delay * 2 : s_maxDelay;
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Collect()
+    /// <summary>Forces a full collection, lets finalizers run (bounded), and collects again. Returns <see langword="false"/> when the finalizer thread is blocked.</summary>
+    private async Task<bool> CollectAsync()
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
+        Collect();
+        if (_finalizers.IsCompleted)
+        {
+            // A blocked finalizer would block this wait forever: it runs on a task of its own, and
+            // no second one starts until it returns.
+            _finalizers = Task.Factory.StartNew(GC.WaitForPendingFinalizers, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        try
+        {
+            // Bounded on the wall clock, not the host's: this waits for the runtime's finalizer
+            // thread, which a test clock (or a paused one) does not drive.
+            await _finalizers.WaitAsync(s_finalizerWait, TimeProvider.System).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+
+        Collect();
+        return true;
     }
 
-    private sealed class Entry(PluginVersionInfo version, WeakReference context, long started, string? knownProblem)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Collect() => GC.Collect();
+
+    private sealed class Entry(PluginVersionInfo version, WeakReference? context, long started, string? knownProblem)
     {
         public PluginVersionInfo Version { get; } = version;
 
-        public WeakReference Context { get; } = context;
+        public WeakReference? Context { get; } = context;
 
         public long Started { get; } = started;
 

@@ -137,8 +137,8 @@ public sealed class ImportTests : IDisposable
         Assert.Equal(["gamma:Construct"], Events(":Construct"));
         Assert.Equal(["gamma:OnLoad"], Events(":OnLoad"));
 
-        // Carried-over versions are told of the new generation's vault, in dependency order.
-        Assert.Equal(["alpha:OnInit", "beta:OnInit", "gamma:OnInit"], Events(":OnInit"));
+        // New versions initialize first; carried-over versions join the new vault last (at the commit, after every step that can fail), in dependency order.
+        Assert.Equal(["gamma:OnInit", "alpha:OnInit", "beta:OnInit"], Events(":OnInit"));
         Assert.Equal("gamma(v1) -> beta(v1) -> alpha(v1)", host.Invoke("gamma", "describe"));
     }
 

@@ -89,7 +89,7 @@ public sealed class ProxyShapeTests : IAsyncLifetime
         Assert.Equal("v1:boom", thrown.Message);
 
         using GenerationLease lease = _host.Acquire();
-        Assert.Equal(1, ((PluginGeneration)lease.Generation).Leases); // only this lease: the failed call released its own
+        Assert.Equal(1, ((PluginGeneration)lease.Generation).Leases.Count); // only this lease: the failed call released its own
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class ProxyShapeTests : IAsyncLifetime
         Assert.Equal("Plugin 'shapes' exports a 'Shapes.ShapesService', which is not a 'TestContracts.IGreeter'.", cast.Message);
 
         using GenerationLease lease = _host.Acquire();
-        Assert.Equal(1, ((PluginGeneration)lease.Generation).Leases); // the failed calls released their leases
+        Assert.Equal(1, ((PluginGeneration)lease.Generation).Leases.Count); // the failed calls released their leases
     }
 
     [Fact]

@@ -93,11 +93,11 @@ public sealed class ProxySwitchTests : IDisposable
             // A witness lease on generation 1 lets the test read its lease count after the switch.
             GenerationLease witness = host.Acquire();
             var first = (PluginGeneration)witness.Generation;
-            Assert.Equal(2, first.Leases);
+            Assert.Equal(2, first.Leases.Count);
 
             await SwitchToV2Async(host, shapes);
             Assert.False(next.IsCompleted);
-            Assert.Equal(2, first.Leases);
+            Assert.Equal(2, first.Leases.Count);
 
             gate.Release();
             Assert.True(await next);
@@ -107,10 +107,10 @@ public sealed class ProxySwitchTests : IDisposable
             Assert.False(await enumerator.MoveNextAsync());
 
             // The lease is held until the enumerator is disposed, not merely until the last item.
-            Assert.Equal(2, first.Leases);
+            Assert.Equal(2, first.Leases.Count);
             await enumerator.DisposeAsync();
             await enumerator.DisposeAsync();
-            Assert.Equal(1, first.Leases);
+            Assert.Equal(1, first.Leases.Count);
             Assert.DoesNotContain("shapes:OnFree", _root.Events);
 
             witness.Dispose();

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+
+namespace Hotswap;
+
+/// <summary>
+/// What the parts of one host share, copied from <see cref="PluginHostOptions"/> when the host is
+/// created: the host never reads the caller's options object again.
+/// </summary>
+internal sealed class HostRuntime
+{
+    public HostRuntime(PluginHostOptions options, GenerationSource source, ILoggerFactory loggerFactory)
+    {
+        Root = string.IsNullOrWhiteSpace(options.PluginsRoot) ? null : Path.GetFullPath(options.PluginsRoot);
+        Time = options.TimeProvider;
+        LifecycleTimeout = options.LifecycleTimeout;
+        UnloadTimeout = options.UnloadTimeout;
+        Services = options.Services ?? EmptyServiceProvider.Instance;
+        ExtensionFactory = options.ExtensionFactory;
+        StaticPlugins = [.. options.StaticPlugins];
+        LoggerFactory = loggerFactory;
+        Logger = loggerFactory.CreateLogger("Hotswap.PluginHost");
+        Hooks = new LifecycleHooks(LifecycleTimeout, Time);
+        Ids = source.Ids;
+    }
+
+    /// <summary>Gets the full path of the plugins root, or <see langword="null"/> for a host of static plugins only.</summary>
+    public string? Root { get; }
+
+    public TimeProvider Time { get; }
+
+    public TimeSpan LifecycleTimeout { get; }
+
+    public TimeSpan UnloadTimeout { get; }
+
+    public IServiceProvider Services { get; }
+
+    public Func<object>? ExtensionFactory { get; }
+
+    public IReadOnlyList<StaticPluginRegistration> StaticPlugins { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public ILogger Logger { get; }
+
+    public LifecycleHooks Hooks { get; }
+
+    public PluginIds Ids { get; }
+
+    public HostAssemblies Assemblies { get; } = new();
+
+    public DataBag DataBag { get; } = new();
+}

@@ -1,0 +1,85 @@
+namespace Hotswap;
+
+/// <summary>
+/// Runs plugin code of the lifecycle (every hook of <see cref="Plugin"/>), each bounded by
+/// <see cref="PluginHostOptions.LifecycleTimeout"/>, turning whatever goes wrong into a
+/// <see cref="PluginLoadException"/> that names the plugin, the phase and the file.
+/// </summary>
+/// <remarks>
+/// Every hook runs on the thread pool, never on the reload's thread: a hook that blocks before it
+/// returns its task (a synchronous wait in <c>OnLoadAsync</c>, a slow <c>SaveState</c>) is bounded
+/// by the timeout exactly like one whose task never completes. After a timeout the hook is
+/// abandoned, not killed: its thread stays wherever the plugin left it, and the version it belongs
+/// to is reported if it cannot be unloaded.
+/// </remarks>
+internal sealed class LifecycleHooks
+{
+    private readonly TimeSpan _timeout;
+    private readonly TimeProvider _time;
+
+    public LifecycleHooks(TimeSpan timeout, TimeProvider time)
+    {
+        _timeout = timeout;
+        _time = time;
+    }
+
+    /// <summary>Runs an async hook.</summary>
+    /// <param name="version">The version whose plugin runs it.</param>
+    /// <param name="phase">The phase, named in the error.</param>
+    /// <param name="hook">The hook; it gets a token cancelled at the timeout.</param>
+    /// <param name="cancellationToken">Cancels the reload; rethrown as is.</param>
+    /// <returns>A task that completes when the hook did.</returns>
+    /// <exception cref="PluginLoadException">The hook threw or timed out.</exception>
+    public async Task RunAsync(PluginVersion version, ReloadPhase phase, Func<Plugin, CancellationToken, Task> hook, CancellationToken cancellationToken)
+    {
+        Plugin plugin = version.GetInstance();
+        using var timeoutSource = new CancellationTokenSource(_timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        CancellationToken token = linked.Token;
+        Task task = Task.Run(() => hook(plugin, token) ?? Task.CompletedTask, CancellationToken.None);
+        await WaitAsync(version, phase, task, timeoutSource, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a synchronous hook and returns its result.</summary>
+    /// <typeparam name="T">The hook's result.</typeparam>
+    /// <param name="version">The version whose plugin runs it.</param>
+    /// <param name="phase">The phase, named in the error.</param>
+    /// <param name="hook">The hook.</param>
+    /// <param name="cancellationToken">Cancels the reload; rethrown as is.</param>
+    /// <returns>The hook's result.</returns>
+    /// <exception cref="PluginLoadException">The hook threw or timed out.</exception>
+    public async Task<T> CallAsync<T>(PluginVersion version, ReloadPhase phase, Func<Plugin, T> hook, CancellationToken cancellationToken)
+    {
+        Plugin plugin = version.GetInstance();
+        Task<T> task = Task.Run(() => hook(plugin), CancellationToken.None);
+        await WaitAsync(version, phase, task, timeoutSource: null, cancellationToken).ConfigureAwait(false);
+        return task.Result; // completed successfully: WaitAsync threw otherwise
+    }
+
+    /// <summary>Tells whether a hook's failure is that it never returned (as opposed to threw, or gave up when its token was cancelled).</summary>
+    /// <param name="exception">The failure from <see cref="RunAsync"/> or <see cref="CallAsync{T}"/>.</param>
+    /// <returns><see langword="true"/> when the hook's code may still be running.</returns>
+    public static bool TimedOut(PluginLoadException exception) => exception.InnerException is TimeoutException;
+
+    private async Task WaitAsync(PluginVersion version, ReloadPhase phase, Task task, CancellationTokenSource? timeoutSource, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(_timeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && timeoutSource?.IsCancellationRequested == true))
+        {
+            throw new PluginLoadException(version.Name, phase, version.EntryAssemblyPath, SR.HookTimedOut(SR.HookName(phase), _timeout), ex);
+        }
+#pragma warning disable CA1031 // Isolation boundary: plugin code fails the reload, it never escapes it.
+        catch (Exception ex) when (ex is not PluginLoadException)
+#pragma warning restore CA1031
+        {
+            throw new PluginLoadException(version.Name, phase, version.EntryAssemblyPath, SR.HookThrew(SR.HookName(phase), ex), ex);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using Microsoft.Extensions.Logging;
+
+namespace Hotswap;
+
+/// <summary>
+/// One reload, steps 2 to 5 of docs/lifecycle.md, and its end: <see cref="VerifyAsync"/>,
+/// <see cref="LoadAsync"/>, <see cref="Link"/>, <see cref="InitializeAsync"/>, then either
+/// <see cref="CommitAsync"/> or <see cref="RollbackAsync"/>. Called in that order, once each.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Everything before <see cref="CommitAsync"/> runs beside the serving generation and touches none
+/// of it: new versions live in new contexts, the new vault is new, and no serving (carried)
+/// version runs any hook. Only <c>SaveState</c> runs on a serving version, and it only reads.
+/// </para>
+/// <para>
+/// <see cref="CommitAsync"/> cannot fail: it is where carried versions join the new vault
+/// (<c>OnInitAsync</c>), after every step that can fail, so that a carried version only ever sees
+/// a vault that will serve. A carried version whose <c>OnInitAsync</c> throws or times out there is
+/// logged; the reload still publishes.
+/// </para>
+/// </remarks>
+internal sealed class ReloadTransaction
+{
+    private readonly HostRuntime _host;
+    private readonly PluginGeneration? _serving;
+    private readonly ReloadPlan _plan;
+    private readonly object? _data;
+    private readonly CancellationToken _cancellationToken;
+    private readonly List<PluginVersion> _fresh = [];
+    private readonly Dictionary<string, PluginVersion> _verified = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<PluginVersion, PluginVersion> _replaced = [];
+    private PluginVersion[] _ordered = [];
+    private Vault? _vault;
+
+    public ReloadTransaction(HostRuntime host, PluginGeneration? serving, ReloadPlan plan, object? data, CancellationToken cancellationToken)
+    {
+        _host = host;
+        _serving = serving;
+        _plan = plan;
+        _data = data;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>Gets the step running or last run, named in an unexpected failure.</summary>
+    public ReloadPhase Phase { get; private set; } = ReloadPhase.Verify;
+
+    /// <summary>Gets the number of the generation this reload builds.</summary>
+    public long Number => (_serving?.Number ?? 0) + 1;
+
+    /// <summary>Step 2: checks every changed plugin's folder and assemblies, before any context is created.</summary>
+    /// <returns>A task that completes when every plugin was verified.</returns>
+    /// <exception cref="PluginLoadException">A folder or an assembly is refused (phase Verify).</exception>
+    public async Task VerifyAsync()
+    {
+        Phase = ReloadPhase.Verify;
+        foreach (PluginSource source in _plan.ToLoad)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (source.Found is { } plugin)
+            {
+                try
+                {
+                    _verified[source.Name] = await PluginLoader.VerifyAsync(plugin, _host.Assemblies, _cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not PluginLoadException and not OperationCanceledException)
+                {
+                    throw new PluginLoadException(plugin.Name, ReloadPhase.Verify, plugin.VersionDirectory, SR.Unexpected(ex), ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>Step 3: a context per version (none for static plugins), the plugin created, <c>Reloadable</c> and <c>Export()</c> read.</summary>
+    /// <returns>A task that completes when every plugin was loaded.</returns>
+    /// <exception cref="PluginLoadException">A plugin cannot be loaded or created, or a hook failed.</exception>
+    public async Task LoadAsync()
+    {
+        Phase = ReloadPhase.Load;
+        foreach (PluginSource source in _plan.ToLoad)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            PluginVersion version;
+            if (source.Static is { } registration)
+            {
+                version = PluginLoader.LoadStatic(registration);
+                _fresh.Add(version);
+            }
+            else
+            {
+                version = _verified[source.Name];
+                _fresh.Add(version);
+                try
+                {
+                    PluginLoader.Load(version, _host.Assemblies);
+                }
+                catch (Exception ex) when (ex is not PluginLoadException)
+                {
+                    throw new PluginLoadException(version.Name, ReloadPhase.Load, version.EntryAssemblyPath, SR.Unexpected(ex), ex);
+                }
+            }
+
+            bool reloadable = await _host.Hooks.CallAsync(version, ReloadPhase.Reloadable, static p => p.Reloadable, _cancellationToken).ConfigureAwait(false);
+            version.Reloadable = reloadable && !version.IsStatic;
+            version.Exported = await _host.Hooks.CallAsync(version, ReloadPhase.Export, static p => p.Export(), _cancellationToken).ConfigureAwait(false);
+            if (_serving is not null && _serving.TryGetVersion(version.Name, out PluginVersion? old))
+            {
+                _replaced[version] = old;
+            }
+        }
+    }
+
+    /// <summary>Step 4: fills imports and orders every version of the next generation by dependency (ties by name).</summary>
+    /// <exception cref="PluginLoadException">An import is unknown, of the wrong type, or part of a cycle (phase Link).</exception>
+    public void Link()
+    {
+        Phase = ReloadPhase.Link;
+        var carried = (_serving?.Versions ?? []).Where(v => _plan.Carried.Contains(v.Name)).ToList();
+        _ordered = PluginLinker.Link([.. carried, .. _fresh], _fresh.ToHashSet());
+        List<PluginVersion> fresh = [.. _ordered.Where(_fresh.Contains)];
+        _fresh.Clear();
+        _fresh.AddRange(fresh);
+    }
+
+    /// <summary>
+    /// Step 5, for the new versions only: <c>OnLoadAsync</c>, the vault, <c>OnInitAsync</c>, then the
+    /// state handoff (<c>SaveState</c> on the version replaced, <c>RestoreState</c> on its successor).
+    /// </summary>
+    /// <returns>A task that completes when every new version is initialized.</returns>
+    /// <exception cref="PluginLoadException">A hook failed or timed out, or the vault cannot be built.</exception>
+    public async Task InitializeAsync()
+    {
+        Phase = ReloadPhase.OnLoad;
+        foreach (PluginVersion version in _fresh)
+        {
+            version.Context = new PluginContext(version.Name, version.Version, _host.LoggerFactory.CreateLogger("Hotswap.Plugins." + version.Name), _host.Services, _data);
+            version.OnLoadCalled = true;
+            PluginContext context = version.Context;
+            await _host.Hooks.RunAsync(version, ReloadPhase.OnLoad, (p, ct) => p.OnLoadAsync(context, ct), _cancellationToken).ConfigureAwait(false);
+        }
+
+        Phase = ReloadPhase.Vault;
+        Vault vault = VaultBuilder.Build(Number, _host.ExtensionFactory, _host.DataBag, _ordered);
+        _vault = vault;
+
+        Phase = ReloadPhase.OnInit;
+        foreach (PluginVersion version in _fresh)
+        {
+            await _host.Hooks.RunAsync(version, ReloadPhase.OnInit, (p, ct) => p.OnInitAsync(vault, ct), _cancellationToken).ConfigureAwait(false);
+        }
+
+        Phase = ReloadPhase.SaveState;
+        foreach (PluginVersion version in _fresh)
+        {
+            if (!_replaced.TryGetValue(version, out PluginVersion? old) || old.Instance is null)
+            {
+                continue;
+            }
+
+            LiveData? state = await _host.Hooks.CallAsync(old, ReloadPhase.SaveState, static p => p.SaveState(), _cancellationToken).ConfigureAwait(false);
+            if (state is not null)
+            {
+                string from = old.Version;
+                await _host.Hooks.CallAsync(version, ReloadPhase.RestoreState, p =>
+                {
+                    p.RestoreState(state, from);
+                    return true;
+                }, _cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        _cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// The point of no return: carried versions join the new vault, and the generation is built,
+    /// holding a reference on each of its versions. Never fails; the caller publishes the result.
+    /// </summary>
+    /// <param name="onDrained">Called once the generation has retired and drained.</param>
+    /// <returns>The new generation.</returns>
+    public async Task<PluginGeneration> CommitAsync(Action<PluginGeneration> onDrained)
+    {
+        Phase = ReloadPhase.Switch;
+        Vault vault = _vault!; // InitializeAsync ran.
+        foreach (PluginVersion version in _ordered)
+        {
+            if (_fresh.Contains(version))
+            {
+                continue;
+            }
+
+            try
+            {
+                // Not cancellable: once here the reload publishes, and the carried version must see the vault it serves with.
+                await _host.Hooks.RunAsync(version, ReloadPhase.OnInit, (p, ct) => p.OnInitAsync(vault, ct), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (PluginLoadException ex)
+            {
+                Log.CarriedInitFailed(_host.Logger, version.Name, version.Version, Number, ex.Reason ?? ex.Message, ex.InnerException);
+            }
+        }
+
+        var generation = new PluginGeneration(Number, vault, _ordered, _host.Ids, onDrained);
+        foreach (PluginVersion version in _ordered)
+        {
+            version.AddGenerationRef();
+        }
+
+        return generation;
+    }
+
+    /// <summary>
+    /// Undoes a failed reload: clears the new vault, then frees and unloads every new version
+    /// (<c>OnFreeAsync</c> in reverse order for those whose <c>OnLoadAsync</c> was called), and
+    /// watches their contexts like retired ones. The serving generation is untouched.
+    /// </summary>
+    /// <param name="retirement">Frees, unloads and watches the new versions.</param>
+    /// <returns>A task that completes when the new versions were freed and their unload started.</returns>
+    public Task RollbackAsync(Retirement retirement)
+    {
+        _vault?.Clear();
+        return retirement.DiscardAsync([.. _fresh]);
+    }
+}
