@@ -1,3 +1,6 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+
 namespace Hotswap;
 
 /// <summary>
@@ -20,6 +23,63 @@ internal static class PluginErrors
     /// <returns>The copy.</returns>
     public static Exception Detach(Exception exception)
         => exception is DetachedException ? exception : new DetachedException(exception);
+
+    /// <summary>
+    /// Returns an exception for a caller to keep (in a faulted task): of the same type, message and
+    /// stack trace (as text) when the type is the host's, or a host-side copy when the type itself
+    /// belongs to the plugin or cannot be recreated.
+    /// </summary>
+    /// <param name="exception">An exception from plugin code.</param>
+    /// <returns>An exception that pins no plugin version; not yet thrown.</returns>
+    public static Exception ForCaller(Exception exception)
+    {
+        if (exception is DetachedException || exception.GetType().Assembly.IsCollectible)
+        {
+            return Detach(exception);
+        }
+
+        Exception? inner = exception.InnerException is { } i ? ForCaller(i) : null;
+        Exception? copy = exception switch
+        {
+            AggregateException all => new AggregateException(all.InnerExceptions.Select(ForCaller)),
+            TaskCanceledException canceled when exception.GetType() == typeof(TaskCanceledException) => new TaskCanceledException(canceled.Message, inner, canceled.CancellationToken),
+            OperationCanceledException canceled when exception.GetType() == typeof(OperationCanceledException) => new OperationCanceledException(canceled.Message, inner, canceled.CancellationToken),
+            _ => TryCreate(exception.GetType(), exception.Message, inner),
+        };
+        if (copy is null)
+        {
+            return Detach(exception);
+        }
+
+        copy.HResult = exception.HResult;
+        copy.Source = exception.Source;
+        if (exception.StackTrace is { } trace)
+        {
+            ExceptionDispatchInfo.SetRemoteStackTrace(copy, trace);
+        }
+
+        return copy;
+    }
+
+    private static Exception? TryCreate(Type type, string message, Exception? inner)
+    {
+        try
+        {
+            ConstructorInfo? withInner = inner is null ? null : type.GetConstructor([typeof(string), typeof(Exception)]);
+            if (withInner is not null)
+            {
+                return (Exception)withInner.Invoke([message, inner]);
+            }
+
+            return type.GetConstructor([typeof(string)])?.Invoke([message]) as Exception;
+        }
+#pragma warning disable CA1031 // A constructor that throws only means this type cannot be recreated: the caller falls back to a host-side copy.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
 
     /// <summary>What remains of an exception from plugin code: its type's name, message and stack trace, as text.</summary>
     private sealed class DetachedException : Exception

@@ -144,7 +144,16 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
 
         static async ValueTask<object?> AwaitResultAsync(Task task, CancellationToken cancellationToken)
         {
-            await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The plugin's exception references its code through its stack trace: the caller gets a copy.
+                throw PluginErrors.ForCaller(ex);
+            }
+
             return TaskResult(task);
         }
     }

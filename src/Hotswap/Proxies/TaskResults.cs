@@ -3,7 +3,9 @@ namespace Hotswap;
 /// <summary>
 /// Host-side copies of plugin tasks. A task made by a plugin's <see langword="async"/> method is an
 /// instance of a type from the plugin's assembly: a caller that keeps it would keep the plugin
-/// version loaded. The proxy returns these instead.
+/// version loaded, and so would the plugin's exception inside a faulted one (its stack trace
+/// references the plugin's code). The proxy returns these instead, faulted with a copy of the
+/// exception (<see cref="PluginErrors.ForCaller"/>).
 /// </summary>
 internal static class TaskResults
 {
@@ -13,6 +15,11 @@ internal static class TaskResults
         try
         {
             await task.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The plugin's exception references its code through its stack trace: the caller gets a copy.
+            throw PluginErrors.ForCaller(ex);
         }
         finally
         {
@@ -26,6 +33,10 @@ internal static class TaskResults
         try
         {
             return await task.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw PluginErrors.ForCaller(ex);
         }
         finally
         {
@@ -52,7 +63,7 @@ internal static class TaskResults
     private static Exception Error(Task faulted)
     {
         AggregateException all = faulted.Exception!;
-        return all.InnerExceptions.Count == 1 ? all.InnerExceptions[0] : all;
+        return PluginErrors.ForCaller(all.InnerExceptions.Count == 1 ? all.InnerExceptions[0] : all);
     }
 
     private static CancellationToken Canceled(Task canceled)

@@ -37,7 +37,7 @@ internal sealed class LifecycleHooks
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         CancellationToken token = linked.Token;
         Task task = Task.Run(() => hook(plugin, token) ?? Task.CompletedTask, CancellationToken.None);
-        await WaitAsync(version, phase, task, timeoutSource, cancellationToken).ConfigureAwait(false);
+        await WaitAsync(version, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs a synchronous hook and returns its result.</summary>
@@ -51,8 +51,10 @@ internal sealed class LifecycleHooks
     public async Task<T> CallAsync<T>(PluginVersion version, ReloadPhase phase, Func<Plugin, T> hook, CancellationToken cancellationToken)
     {
         Plugin plugin = version.GetInstance();
+        using var timeoutSource = new CancellationTokenSource(_timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         Task<T> task = Task.Run(() => hook(plugin), CancellationToken.None);
-        await WaitAsync(version, phase, task, timeoutSource: null, cancellationToken).ConfigureAwait(false);
+        await WaitAsync(version, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
         return task.Result; // completed successfully: WaitAsync threw otherwise
     }
 
@@ -61,18 +63,34 @@ internal sealed class LifecycleHooks
     /// <returns><see langword="true"/> when the hook's code may still be running.</returns>
     public static bool TimedOut(PluginLoadException exception) => exception.InnerException is TimeoutException;
 
-    private async Task WaitAsync(PluginVersion version, ReloadPhase phase, Task task, CancellationTokenSource? timeoutSource, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the hook's task. One timer (the timeout's token source, made before the hook
+    /// starts) bounds both the hook and this wait, so the host's clock has exactly one deadline.
+    /// </summary>
+    private async Task WaitAsync(PluginVersion version, ReloadPhase phase, Task task, CancellationTokenSource timeoutSource, CancellationToken deadline, CancellationToken cancellationToken)
     {
         try
         {
-            await task.WaitAsync(_timeout, _time, cancellationToken).ConfigureAwait(false);
+            await task.WaitAsync(deadline).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!task.IsCompleted)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw; // the reload was cancelled: the hook is abandoned
+            }
+
+            // The hook has not returned: its code is still running somewhere.
+            string reason = SR.HookTimedOut(SR.HookName(phase), _timeout);
+            throw new PluginLoadException(version.Name, phase, version.EntryAssemblyPath, reason, new TimeoutException(reason));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && timeoutSource?.IsCancellationRequested == true))
+        catch (OperationCanceledException ex) when (timeoutSource.IsCancellationRequested)
         {
+            // The hook gave up when its token was cancelled at the timeout.
             throw new PluginLoadException(version.Name, phase, version.EntryAssemblyPath, SR.HookTimedOut(SR.HookName(phase), _timeout), ex);
         }
 #pragma warning disable CA1031 // Isolation boundary: plugin code fails the reload, it never escapes it.

@@ -8,7 +8,8 @@ namespace Greeter;
 
 /// <summary>
 /// Records every lifecycle step to the test's probe session as "name:Step", throws in the step
-/// named by the setting "name.throwIn", and answers calls with its build's version tag.
+/// named by the setting "name.throwIn", blocks synchronously in the step named by "name.blockIn"
+/// (on the gate "name:Step"), and answers calls with its build's version tag.
 /// </summary>
 public sealed class GreeterPlugin : Plugin
 {
@@ -49,6 +50,17 @@ public sealed class GreeterPlugin : Plugin
         if (context.Data is DisposalProbe probe)
         {
             context.RegisterForDispose(probe.Create(context.PluginName));
+        }
+
+        if (context.Data is string data && data.StartsWith("data:", StringComparison.Ordinal))
+        {
+            _where.Record("Data(" + data + ")");
+        }
+
+        if (_where.Setting("leakTick") == "true")
+        {
+            // The leak: a host event subscription nobody removes.
+            HostEvents.Tick += OnTick;
         }
 
         if (_where.Setting("subscribeTick") == "true")
@@ -107,6 +119,7 @@ public sealed class GreeterPlugin : Plugin
         "fail" => throw new InvalidOperationException($"{_where.PluginName} fails on purpose"),
         "block" => Block(args),
         "blockAsync" => BlockAsync(args),
+        "failAsync" => FailAsync(),
         _ => null,
     };
 
@@ -148,9 +161,22 @@ public sealed class GreeterPlugin : Plugin
         return $"{Tag}:resumed";
     }
 
+    private async Task<string> FailAsync()
+    {
+        await Task.Yield();
+        throw new InvalidOperationException($"{_where.PluginName} fails asynchronously on purpose");
+    }
+
     private void Step(string step)
     {
         _where.Record(step);
+        if (_where.Setting("blockIn") == step)
+        {
+            ProbeGate gate = _where.Session.Gate($"{_where.PluginName}:{step}");
+            gate.Enter();
+            gate.Released.Wait();
+        }
+
         if (_where.Setting("throwIn") == step)
         {
             throw new InvalidOperationException($"{_where.PluginName} throws in {step} on purpose");
@@ -179,6 +205,11 @@ public sealed class GreeterPlugin : Plugin
         public async Task<string> GreetAsync(string name)
         {
             await Task.Yield();
+            if (name == "fail")
+            {
+                throw new InvalidOperationException($"{Tag} fails asynchronously on purpose");
+            }
+
             return $"{Tag}:hello {name}";
         }
     }
