@@ -11,7 +11,7 @@ namespace Hotswap;
 /// <item><description>the public parameterless constructor;</description></item>
 /// <item><description><see cref="Reloadable"/> and <see cref="Export"/>;</description></item>
 /// <item><description><see cref="OnLoadAsync"/> (after every plugin of the new generation was created);</description></item>
-/// <item><description><see cref="OnInitAsync"/> (after the generation's <see cref="Vault"/> was built; again for each later generation the version is carried into);</description></item>
+/// <item><description><see cref="OnInitAsync"/> (after the generation's <see cref="Vault"/> was built; again, at the commit, for each later generation the version is carried into);</description></item>
 /// <item><description><see cref="RestoreState"/>, with what the version it replaces returned from <see cref="SaveState"/>;</description></item>
 /// <item><description>calls through <see cref="Invoke"/> while the version serves;</description></item>
 /// <item><description><see cref="OnFreeAsync"/>, once, after the last call that used this version returned.</description></item>
@@ -53,8 +53,18 @@ public abstract class Plugin
     /// the new vault as they filled the previous one.
     /// </summary>
     /// <remarks>
-    /// Use the vault within this call (fill the extension, read live functions); do not keep it. If the
-    /// reload fails after this call, the vault is discarded and the previous generation keeps serving.
+    /// <para>
+    /// New versions are called first, while the reload can still fail. Carried-over versions are
+    /// serving, so they are called only once the reload can no longer fail, just before the switch: a
+    /// serving version never sees a vault that does not serve, and a failed reload leaves it exactly as
+    /// it was. So a new version's <see cref="OnInitAsync"/> runs before its carried-over dependencies
+    /// have filled the new vault; use what they export through imports instead.
+    /// </para>
+    /// <para>
+    /// A carried-over version's failure here (an exception, or the lifecycle timeout) can no longer
+    /// fail the reload: it is logged, and the generation serves without that version's contributions.
+    /// Use the vault within this call (fill the extension, read live functions); do not keep it.
+    /// </para>
     /// </remarks>
     /// <param name="vault">The vault of the generation this version is joining.</param>
     /// <param name="cancellationToken">Cancelled when the reload is abandoned or times out.</param>

@@ -131,7 +131,7 @@ public abstract class PluginHost : IAsyncDisposable
     /// Reloads: loads what was republished, added or removed beside the serving generation, then
     /// switches to the new generation in one atomic step, or changes nothing if any step fails.
     /// </summary>
-    /// <param name="data">Data handed to the new versions through <see cref="IPluginContext.Data"/>; <see langword="null"/> hands them what <see cref="LoadAsync"/> got (as the watcher's reloads do). When requests coalesce, the last one's data is used.</param>
+    /// <param name="data">Data handed to the new versions through <see cref="IPluginContext.Data"/>; <see langword="null"/> hands them what <see cref="LoadAsync"/> got (as the watcher's reloads do). Requests made while a reload runs coalesce into one follow-up reload, which gets the newest non-null data among them.</param>
     /// <param name="cancellationToken">Stops waiting for the result; the reload itself runs to its end.</param>
     /// <returns>What happened to each plugin; on failure, the plugin, phase and file.</returns>
     /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
