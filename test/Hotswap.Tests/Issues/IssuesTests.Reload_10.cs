@@ -204,6 +204,30 @@ public sealed partial class IssuesTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task DisposeAsync_RacingTheFirstLoad_LeavesNoStatusFileOrWatcherBehind()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        string hosts = Path.Combine(_root.PluginsRoot, ".hotswap", "hosts");
+        for (int i = 0; i < 20; i++)
+        {
+            PluginHost host = _root.CreateHost(o => o.Watch = true);
+            Task<ReloadResult> load = host.LoadAsync();
+            await host.DisposeAsync();
+            try
+            {
+                await load;
+            }
+            catch (ObjectDisposedException)
+            {
+                // The dispose won the race: the load never ran.
+            }
+
+            // The status file and its lock are gone: nothing of the host was started after its dispose.
+            Assert.Empty(Directory.Exists(hosts) ? Directory.GetFiles(hosts) : []);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<WeakReference> CallFromALongLivedThreadThenDisposeAsync(ManualResetEventSlim keepAlive, TaskCompletionSource called)
     {
