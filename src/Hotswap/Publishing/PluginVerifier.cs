@@ -1,0 +1,140 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Hotswap;
+
+/// <summary>
+/// Checks version folders against their manifests (docs/plugin-format.md, "What a host checks"):
+/// the manifest parses and names its folder, every listed path stays inside the folder, every listed
+/// file exists with its size and SHA-256, the entry assembly is listed, and no unlisted file is present.
+/// </summary>
+internal static class PluginVerifier
+{
+    /// <summary>Checks one version folder; every problem found names its file.</summary>
+    public static async Task<VerificationResult> VerifyAsync(string versionDirectory, CancellationToken cancellationToken)
+    {
+        string directory = Path.GetFullPath(versionDirectory);
+        var problems = new List<VerificationProblem>();
+        string manifestPath = Path.Combine(directory, PluginManifest.FileName);
+        if (!Directory.Exists(directory))
+        {
+            problems.Add(new(directory, SR.VersionFolderMissing));
+            return new VerificationResult(directory, null, problems);
+        }
+
+        PluginManifest? manifest;
+        try
+        {
+            manifest = ReadManifest(manifestPath);
+        }
+        catch (FileNotFoundException)
+        {
+            problems.Add(new(manifestPath, SR.ManifestMissing));
+            return new VerificationResult(directory, null, problems);
+        }
+        catch (JsonException ex)
+        {
+            problems.Add(new(manifestPath, SR.ManifestMalformed(ex.Message)));
+            return new VerificationResult(directory, null, problems);
+        }
+
+        if (manifest.FormatVersion != PluginManifest.CurrentFormatVersion)
+        {
+            problems.Add(new(manifestPath, SR.ManifestFormatVersion(manifest.FormatVersion)));
+            return new VerificationResult(directory, manifest, problems);
+        }
+
+        string folderName = Path.GetFileName(directory);
+        if (!string.Equals(manifest.Version, folderName, StringComparison.Ordinal))
+        {
+            problems.Add(new(manifestPath, SR.ManifestVersionMismatch(manifest.Version, folderName)));
+        }
+
+        if (!PluginLayout.IsValidName(manifest.Name))
+        {
+            problems.Add(new(manifestPath, SR.ManifestNameInvalid(manifest.Name)));
+        }
+
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (PluginManifestFile file in manifest.Files ?? [])
+        {
+            string? full = PluginLayout.ResolveInside(directory, file.Path);
+            if (full is null)
+            {
+                problems.Add(new(manifestPath, SR.PathEscapes(file.Path)));
+                continue;
+            }
+
+            if (!listed.Add(full))
+            {
+                problems.Add(new(manifestPath, SR.PathListedTwice(file.Path)));
+                continue;
+            }
+
+            if (!File.Exists(full))
+            {
+                problems.Add(new(full, SR.FileMissing));
+                continue;
+            }
+
+            long size = new FileInfo(full).Length;
+            if (size != file.Size)
+            {
+                problems.Add(new(full, SR.FileSizeMismatch(size, file.Size)));
+                continue;
+            }
+
+            string hash = await HashFileAsync(full, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(hash, file.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add(new(full, SR.FileHashMismatch(hash, file.Sha256)));
+            }
+        }
+
+        string? entry = PluginLayout.ResolveInside(directory, manifest.EntryAssembly);
+        if (entry is null || !listed.Contains(entry))
+        {
+            problems.Add(new(manifestPath, SR.EntryNotListed(manifest.EntryAssembly)));
+        }
+
+        foreach (string present in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            if (!listed.Contains(present) && !string.Equals(present, manifestPath, StringComparison.Ordinal))
+            {
+                problems.Add(new(present, SR.FileNotListed));
+            }
+        }
+
+        return new VerificationResult(directory, manifest, problems);
+    }
+
+    internal static PluginManifest ReadManifest(string manifestPath)
+    {
+        using FileStream stream = File.OpenRead(manifestPath);
+        return JsonSerializer.Deserialize(stream, ManifestJsonContext.Default.PluginManifest)
+            ?? throw new JsonException(SR.ManifestIsNull);
+    }
+
+    /// <summary>Reads a version folder's manifest; <see langword="null"/> when it is missing or unreadable.</summary>
+    internal static PluginManifest? TryReadManifest(string versionDirectory)
+    {
+        try
+        {
+            return ReadManifest(Path.Combine(versionDirectory, PluginManifest.FileName));
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    internal static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+        await using (stream.ConfigureAwait(false))
+        {
+            byte[] hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
+            return Convert.ToHexStringLower(hash);
+        }
+    }
+}
