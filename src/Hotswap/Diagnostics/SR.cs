@@ -32,6 +32,10 @@ internal static class SR
 
     public static string VersionFolderConflict(string path) => $"The version folder '{path}' already exists with different content. Publish again to get a new version id.";
 
+    public static string CurrentFileUnreadable(Exception ex) => $"The 'current' file cannot be read: {ex.Message}";
+
+    public static string CurrentNamesNoVersionFolder(string version) => $"'current' names '{version}', which is not a version folder here.";
+
     public static string CannotActivate(string path) => $"Cannot make '{path}' current: it is not a published version folder (no plugin.json). Publish it first.";
 
     public static string ManifestMalformed(string detail) => $"plugin.json is malformed: {detail}";

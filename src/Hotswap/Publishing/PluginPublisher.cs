@@ -80,6 +80,40 @@ public static class PluginPublisher
     }
 
     /// <summary>
+    /// Checks a whole plugins root: every version folder of every plugin, as <see cref="VerifyAsync"/>
+    /// does, and every plugin's <c>current</c> file, which must name one of them.
+    /// </summary>
+    /// <param name="pluginsRoot">The plugins root.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>Every version folder's result and every problem with a <c>current</c> file, each naming its file.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pluginsRoot"/> is null or empty.</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="pluginsRoot"/> does not exist.</exception>
+    /// <exception cref="IOException">The plugins root or a plugin folder cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The plugins root or a plugin folder cannot be read.</exception>
+    public static async Task<RootVerificationResult> VerifyRootAsync(string pluginsRoot, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginsRoot);
+        return await PluginVerifier.VerifyRootAsync(pluginsRoot, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Lists the plugin folders of a plugins root, by name, each with what its <c>current</c> names and
+    /// its version folders; folders starting with a dot (staging, pruned, host state) are left out.
+    /// </summary>
+    /// <param name="pluginsRoot">The plugins root.</param>
+    /// <returns>Every plugin folder, published or not yet.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pluginsRoot"/> is null or empty.</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="pluginsRoot"/> does not exist.</exception>
+    /// <exception cref="IOException">The plugins root, a plugin folder or a <c>current</c> file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The plugins root, a plugin folder or a <c>current</c> file cannot be read.</exception>
+    public static IReadOnlyList<PublishedPlugin> ListPublished(string pluginsRoot)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginsRoot);
+        return [.. PluginLayout.ListPlugins(pluginsRoot)
+            .Select(static p => new PublishedPlugin(p.Name, p.Directory, PluginLayout.ReadCurrentOf(p.Directory), PluginLayout.ListVersions(p.Directory)))];
+    }
+
+    /// <summary>
     /// Deletes a plugin's old version folders, keeping the one <c>current</c> names, the newest
     /// <paramref name="keep"/> others, and every version a live host on this root still holds
     /// (serving, draining or stuck), as the hosts report through <see cref="HostStatusReader"/>.

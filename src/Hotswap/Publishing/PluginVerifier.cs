@@ -108,6 +108,35 @@ internal static class PluginVerifier
         return new VerificationResult(directory, manifest, problems);
     }
 
+    /// <summary>
+    /// Checks a whole plugins root: what every plugin's <c>current</c> names, and every version
+    /// folder of every plugin, in name order.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
+    /// <exception cref="IOException">The root cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The root cannot be read.</exception>
+    public static async Task<RootVerificationResult> VerifyRootAsync(string pluginsRoot, CancellationToken cancellationToken)
+    {
+        string root = Path.GetFullPath(pluginsRoot);
+        var versions = new List<VerificationResult>();
+        var currentProblems = new List<VerificationProblem>();
+        foreach (PluginFolder plugin in PluginLayout.ListPlugins(root))
+        {
+            List<string> folders = PluginLayout.ListVersions(plugin.Directory);
+            if (CheckCurrent(plugin, folders) is { } problem)
+            {
+                currentProblems.Add(problem);
+            }
+
+            foreach (string version in folders)
+            {
+                versions.Add(await VerifyAsync(Path.Combine(plugin.Directory, version), cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return new RootVerificationResult(root, versions, currentProblems);
+    }
+
     internal static PluginManifest ReadManifest(string manifestPath)
     {
         using FileStream stream = File.OpenRead(manifestPath);
@@ -136,5 +165,23 @@ internal static class PluginVerifier
             byte[] hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
             return Convert.ToHexStringLower(hash);
         }
+    }
+
+    private static VerificationProblem? CheckCurrent(PluginFolder plugin, List<string> versions)
+    {
+        string currentFile = PluginLayout.CurrentFile(plugin.Directory);
+        string? current;
+        try
+        {
+            current = PluginLayout.ReadCurrent(currentFile);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new VerificationProblem(currentFile, SR.CurrentFileUnreadable(ex));
+        }
+
+        return current is null || versions.Contains(current, StringComparer.Ordinal)
+            ? null
+            : new VerificationProblem(currentFile, SR.CurrentNamesNoVersionFolder(current));
     }
 }
