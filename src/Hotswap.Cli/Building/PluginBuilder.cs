@@ -68,8 +68,9 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
             IReadOnlyList<string> pruned = PluginPublisher.Prune(request.PluginsRoot, request.PluginName, request.Keep);
             return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started));
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or IOException)
         {
+            // A bad build output, or a version folder with this id that was changed after publishing: the message says which file.
             return new BuildOutcome(null, [], [], [ex.Message], time.GetElapsedTime(started));
         }
         finally

@@ -36,6 +36,8 @@ internal static class SR
 
     public static string CurrentNamesNoVersionFolder(string version) => $"'current' names '{version}', which is not a version folder here.";
 
+    public static string VersionFolderDamaged(string path, VerificationProblem problem, int more) => $"The version folder '{path}' already exists with this build's version id, but it was changed after publishing, so it is not reused: '{problem.FilePath}': {WithMore(problem.Message, more)} Nothing was changed: 'current' names what it named before. Publish again a second later to get a new version id.";
+
     public static string CannotActivate(string path) => $"Cannot make '{path}' current: it is not a published version folder (no plugin.json). Publish it first.";
 
     public static string ManifestMalformed(string detail) => $"plugin.json is malformed: {detail}";

@@ -20,7 +20,7 @@ public static class PluginPublisher
     /// <returns>The version written.</returns>
     /// <exception cref="ArgumentException">An argument is null, empty or not a valid name, or the entry assembly cannot be told or is not a valid .NET assembly.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="buildOutputDirectory"/> does not exist.</exception>
-    /// <exception cref="IOException">A version folder with the same id but different content exists.</exception>
+    /// <exception cref="IOException">A version folder with the same id exists but holds different content, or was changed after publishing (the message names the file); nothing was changed.</exception>
     public static async Task<PublishResult> PublishAsync(
         string buildOutputDirectory,
         string pluginsRoot,

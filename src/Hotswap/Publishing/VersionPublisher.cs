@@ -7,11 +7,16 @@ namespace Hotswap;
 /// <summary>
 /// Publishes one build output as a version folder (docs/plugin-format.md, "Publishing, step by
 /// step"). In order: select the files; copy them into <c>&lt;plugin&gt;/.staging-&lt;guid&gt;/</c>,
-/// hashing each; with <see cref="PublishOptions.SkipIfUnchanged"/>, stop if <c>current</c> names a
-/// folder with exactly these files; read the entry assembly and write <c>plugin.json</c>; rename it
-/// into place (or reuse a folder with the same id and files) and flip <c>current</c>. Any failure
-/// deletes the staging folder and leaves <c>current</c> as it was.
+/// hashing each; with <see cref="PublishOptions.SkipIfUnchanged"/>, stop if <c>current</c> names an
+/// intact folder with exactly these files; read the entry assembly and write <c>plugin.json</c>;
+/// rename it into place (or reuse an intact folder with the same id and files) and flip
+/// <c>current</c>. Any failure deletes the staging folder and leaves <c>current</c> as it was.
 /// </summary>
+/// <remarks>
+/// A version folder is reused, or reported as the unchanged current one, only after its files on
+/// disk are verified: a folder changed after publishing is never made (or left reported as)
+/// current by a publish that claims success.
+/// </remarks>
 internal sealed class VersionPublisher
 {
     private static readonly string[] s_alwaysExcluded = ["Hotswap.Abstractions.dll", "Hotswap.Abstractions.pdb", "Hotswap.Abstractions.xml"];
@@ -78,7 +83,7 @@ internal sealed class VersionPublisher
         try
         {
             List<PluginManifestFile> listed = await StageAsync(files, cancellationToken).ConfigureAwait(false);
-            if (_settings.SkipIfUnchanged && CurrentWith(listed) is { } current)
+            if (_settings.SkipIfUnchanged && await IntactCurrentWithAsync(listed, cancellationToken).ConfigureAwait(false) is { } current)
             {
                 TryDeleteDirectory(_staging);
                 return new PublishResult(current.Manifest, current.Directory, activated: false, unchanged: true);
@@ -87,7 +92,7 @@ internal sealed class VersionPublisher
             PluginManifest manifest = BuildManifest(entry, listed);
             await WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
             string final = Path.Combine(_pluginDirectory, manifest.Version);
-            manifest = MoveIntoPlace(manifest, final, listed);
+            manifest = await MoveIntoPlaceAsync(manifest, final, listed, cancellationToken).ConfigureAwait(false);
             if (_settings.Activate)
             {
                 Activate(_pluginDirectory, manifest.Version);
@@ -151,8 +156,12 @@ internal sealed class VersionPublisher
         return listed;
     }
 
-    /// <summary>The version <c>current</c> names, when its manifest lists exactly these files; otherwise <see langword="null"/>.</summary>
-    private (PluginManifest Manifest, string Directory)? CurrentWith(List<PluginManifestFile> listed)
+    /// <summary>
+    /// The version <c>current</c> names, when its manifest lists exactly these files and its files on
+    /// disk still match the manifest; otherwise <see langword="null"/>, and a new folder is published
+    /// (a damaged current is replaced, never reported as unchanged).
+    /// </summary>
+    private async Task<(PluginManifest Manifest, string Directory)?> IntactCurrentWithAsync(List<PluginManifestFile> listed, CancellationToken cancellationToken)
     {
         string? current = PluginLayout.ReadCurrentOf(_pluginDirectory);
         if (!PluginLayout.IsValidName(current))
@@ -161,7 +170,13 @@ internal sealed class VersionPublisher
         }
 
         string directory = Path.Combine(_pluginDirectory, current);
-        return PluginVerifier.TryReadManifest(directory) is { } manifest && SameFiles(manifest.Files, listed) ? (manifest, directory) : null;
+        if (PluginVerifier.TryReadManifest(directory) is not { } manifest || !SameFiles(manifest.Files, listed))
+        {
+            return null;
+        }
+
+        VerificationResult verified = await PluginVerifier.VerifyAsync(directory, cancellationToken).ConfigureAwait(false);
+        return verified.IsValid ? (verified.Manifest!, directory) : null; // a valid result always has its manifest.
     }
 
     private PluginManifest BuildManifest(string entry, List<PluginManifestFile> listed)
@@ -212,24 +227,31 @@ internal sealed class VersionPublisher
 
     /// <summary>
     /// Renames the staging folder to its version id. When that folder exists already (the same
-    /// content published within the same second), reuses it if its manifest lists exactly these files.
+    /// content published within the same second), reuses it only if its files on disk match its
+    /// manifest and its manifest lists exactly these files; otherwise refuses, naming the file.
     /// </summary>
-    /// <exception cref="IOException">The existing folder holds other files.</exception>
-    private PluginManifest MoveIntoPlace(PluginManifest manifest, string final, List<PluginManifestFile> listed)
+    /// <exception cref="IOException">The existing folder was changed after publishing, or holds other files.</exception>
+    private async Task<PluginManifest> MoveIntoPlaceAsync(PluginManifest manifest, string final, List<PluginManifestFile> listed, CancellationToken cancellationToken)
     {
         if (TryMoveDirectory(_staging, final))
         {
             return manifest;
         }
 
-        PluginManifest? existing = PluginVerifier.TryReadManifest(final);
-        if (existing is null || !SameFiles(existing.Files, listed))
+        VerificationResult existing = await PluginVerifier.VerifyAsync(final, cancellationToken).ConfigureAwait(false);
+        if (!existing.IsValid)
+        {
+            throw new IOException(SR.VersionFolderDamaged(final, existing.Problems[0], existing.Problems.Count - 1));
+        }
+
+        PluginManifest reused = existing.Manifest!; // a valid result always has its manifest.
+        if (!SameFiles(reused.Files, listed))
         {
             throw new IOException(SR.VersionFolderConflict(final));
         }
 
         TryDeleteDirectory(_staging);
-        return existing;
+        return reused;
     }
 
     private static string ContentHash(List<PluginManifestFile> files)

@@ -133,6 +133,22 @@ public sealed class PluginPublisherTests : IDisposable
     }
 
     [Fact]
+    public async Task PublishAsync_SameSecondAsAnIntactVersionFolder_ReusesItAndFlipsCurrent()
+    {
+        var clock = new ManualTimeProvider();
+        PublishResult serving = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV2), _root.PluginsRoot, "alpha", new PublishOptions { TimeProvider = clock });
+        clock.Advance(TimeSpan.FromSeconds(1));
+        PublishResult staged = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV1), _root.PluginsRoot, "alpha", new PublishOptions { TimeProvider = clock, Activate = false });
+
+        PublishResult again = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV1), _root.PluginsRoot, "alpha", new PublishOptions { TimeProvider = clock });
+
+        Assert.Equal(staged.Version, again.Version);
+        Assert.True(again.Activated);
+        Assert.Equal(staged.Version, (await File.ReadAllTextAsync(Path.Combine(_root.PluginDirectory("alpha"), "current"))).Trim());
+        Assert.Equal([serving.Version, staged.Version], Directory.GetDirectories(_root.PluginDirectory("alpha")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task VerifyRootAsync_DamagedFolderAndCurrentNamingNoFolder_EachNamedAndDotFoldersSkipped()
     {
         PublishResult good = await _root.PublishAsync(Fixtures.GreeterV1, "good");

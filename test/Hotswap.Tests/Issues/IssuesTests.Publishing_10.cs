@@ -1,0 +1,109 @@
+using Hotswap.Tests.Support;
+
+namespace Hotswap.Tests.Issues;
+
+/// <summary>Publishing and pruning defects (issue 10).</summary>
+public partial class IssuesTests
+{
+    public enum Damage
+    {
+        /// <summary>One byte flipped: same size, other bytes.</summary>
+        Altered,
+
+        /// <summary>Cut to a third.</summary>
+        Truncated,
+    }
+
+    // Defect 8: a publish that reuses an existing version folder checked only the old manifest, not
+    // the files on disk, so a folder changed after publishing was made (or reported) current.
+
+    [Theory]
+    [InlineData(Damage.Altered)]
+    [InlineData(Damage.Truncated)]
+    public async Task PublishAsync_SameSecondAsADamagedVersionFolder_RefusesNamingTheFileAndLeavesCurrent(Damage damage)
+    {
+        using var root = new TestRoot();
+        var clock = new ManualTimeProvider();
+        PublishResult serving = await PublishAsync(root, Fixtures.GreeterV2, clock);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        PublishResult staged = await PublishAsync(root, Fixtures.GreeterV1, clock, activate: false);
+        string dll = DamageFile(staged.VersionDirectory, "Greeter.dll", damage);
+        VerificationProblem problem = Assert.Single((await PluginPublisher.VerifyAsync(staged.VersionDirectory)).Problems);
+        Assert.Equal(dll, problem.FilePath);
+
+        // The same build in the same second gets the same version id: the damaged folder's.
+        IOException error = await Assert.ThrowsAsync<IOException>(() => PublishAsync(root, Fixtures.GreeterV1, clock));
+
+        Assert.Equal(SR.VersionFolderDamaged(staged.VersionDirectory, problem, more: 0), error.Message);
+        Assert.Contains($"'{dll}'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(serving.Version, Current(root));
+        Assert.Equal([serving.Version, staged.Version], Folders(root));
+    }
+
+    [Theory]
+    [InlineData(Damage.Altered)]
+    [InlineData(Damage.Truncated)]
+    public async Task PublishAsync_SkipIfUnchangedOverADamagedCurrent_PublishesAFreshFolderAndFlipsToIt(Damage damage)
+    {
+        using var root = new TestRoot();
+        var clock = new ManualTimeProvider();
+        PublishResult first = await PublishAsync(root, Fixtures.GreeterV1, clock);
+        DamageFile(first.VersionDirectory, "Greeter.dll", damage);
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        PublishResult again = await PublishAsync(root, Fixtures.GreeterV1, clock, skipIfUnchanged: true);
+
+        Assert.False(again.Unchanged);
+        Assert.True(again.Activated);
+        Assert.NotEqual(first.Version, again.Version);
+        Assert.Equal(again.Version, Current(root));
+        Assert.True((await PluginPublisher.VerifyAsync(again.VersionDirectory)).IsValid);
+        Assert.Equal([first.Version, again.Version], Folders(root));
+        Assert.False((await PluginPublisher.VerifyAsync(first.VersionDirectory)).IsValid); // left as it was, for the prune
+    }
+
+    [Theory]
+    [InlineData(Damage.Altered)]
+    [InlineData(Damage.Truncated)]
+    public async Task PublishAsync_SkipIfUnchangedOverADamagedCurrentInTheSameSecond_RefusesNamingTheFile(Damage damage)
+    {
+        using var root = new TestRoot();
+        var clock = new ManualTimeProvider();
+        PublishResult first = await PublishAsync(root, Fixtures.GreeterV1, clock);
+        string dll = DamageFile(first.VersionDirectory, "Greeter.dll", damage);
+        VerificationProblem problem = Assert.Single((await PluginPublisher.VerifyAsync(first.VersionDirectory)).Problems);
+
+        IOException error = await Assert.ThrowsAsync<IOException>(() => PublishAsync(root, Fixtures.GreeterV1, clock, skipIfUnchanged: true));
+
+        Assert.Equal(SR.VersionFolderDamaged(first.VersionDirectory, problem, more: 0), error.Message);
+        Assert.Equal(dll, problem.FilePath);
+        Assert.Equal(first.Version, Current(root));
+        Assert.Equal([first.Version], Folders(root));
+    }
+
+    private static Task<PublishResult> PublishAsync(TestRoot root, string fixture, TimeProvider clock, bool activate = true, bool skipIfUnchanged = false)
+        => PluginPublisher.PublishAsync(Fixtures.PathOf(fixture), root.PluginsRoot, "alpha", new PublishOptions { TimeProvider = clock, Activate = activate, SkipIfUnchanged = skipIfUnchanged });
+
+    private static string DamageFile(string versionDirectory, string name, Damage damage)
+    {
+        string path = Path.Combine(versionDirectory, name);
+        byte[] bytes = File.ReadAllBytes(path);
+        if (damage == Damage.Altered)
+        {
+            bytes[bytes.Length / 2] ^= 0x01;
+        }
+        else
+        {
+            bytes = bytes[..(bytes.Length / 3)];
+        }
+
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private static string Current(TestRoot root) => File.ReadAllText(Path.Combine(root.PluginDirectory("alpha"), "current")).Trim();
+
+    /// <summary>Every folder in the plugin folder, dot-folders (staging, pruned) included.</summary>
+    private static string[] Folders(TestRoot root)
+        => [.. Directory.GetDirectories(root.PluginDirectory("alpha")).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)];
+}
