@@ -321,13 +321,16 @@ internal sealed partial class DefaultPluginHost : PluginHost
             return;
         }
 
-        PluginGeneration? current = Volatile.Read(ref _current);
-        status.Write(
-            current?.Number ?? 0,
-            current?.Plugins ?? [],
-            current?.Leases ?? 0,
-            [.. _retiring.Keys.OrderBy(static v => v.ToString(), StringComparer.Ordinal)],
-            _watchdog.StuckVersions);
+        status.Write(() =>
+        {
+            PluginGeneration? current = Volatile.Read(ref _current);
+            return new HostStatusSnapshot(
+                current?.Number ?? 0,
+                current?.Plugins ?? [],
+                current?.Leases ?? 0,
+                [.. _retiring.Keys.OrderBy(static v => v.ToString(), StringComparer.Ordinal)],
+                _watchdog.StuckVersions);
+        });
     }
 
     private void TrackRetiring(PluginVersionInfo version, int delta)

@@ -1,4 +1,5 @@
 using Hotswap.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hotswap.Tests.Issues;
 
@@ -80,6 +81,43 @@ public partial class IssuesTests
         Assert.Equal(first.Version, Current(root));
         Assert.Equal([first.Version], Folders(root));
     }
+
+    // Defect 17: a status snapshot was built outside the writer's lock, so of two racing writes
+    // the older snapshot could be written last.
+
+    [Fact]
+    public void Write_SnapshotTakenWhileANewerWriteWaits_TheNewerIsWrittenLast()
+    {
+        using var root = new TestRoot();
+        using HostStatusWriter writer = HostStatusWriter.TryCreate(root.PluginsRoot, new ManualTimeProvider(), NullLogger.Instance)!; // the root exists.
+        writer.Write(() => Snapshot(generation: 0)); // warm: the racing writes below run nothing for the first time.
+        long state = 1;
+        using var olderTaken = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var older = new Thread(() => writer.Write(() =>
+        {
+            HostStatusSnapshot snapshot = Snapshot(Interlocked.Read(ref state));
+            olderTaken.Set();
+            release.Wait();
+            return snapshot;
+        }));
+        older.Start();
+        olderTaken.Wait();
+
+        // The host's state moves on and a second write starts: it must wait for the first to be
+        // written, then read the new state (or, without the lock, it writes first and is overwritten).
+        Interlocked.Exchange(ref state, 2);
+        var newer = new Thread(() => writer.Write(() => Snapshot(Interlocked.Read(ref state))));
+        newer.Start();
+        SpinWait.SpinUntil(() => (newer.ThreadState & (ThreadState.WaitSleepJoin | ThreadState.Stopped)) != 0);
+        release.Set();
+        older.Join();
+        newer.Join();
+
+        Assert.Equal(2, Assert.Single(HostStatusReader.ReadLiveHosts(root.PluginsRoot)).Generation);
+    }
+
+    private static HostStatusSnapshot Snapshot(long generation) => new(generation, [], 0, [], []);
 
     private static Task<PublishResult> PublishAsync(TestRoot root, string fixture, TimeProvider clock, bool activate = true, bool skipIfUnchanged = false)
         => PluginPublisher.PublishAsync(Fixtures.PathOf(fixture), root.PluginsRoot, "alpha", new PublishOptions { TimeProvider = clock, Activate = activate, SkipIfUnchanged = skipIfUnchanged });
