@@ -65,7 +65,18 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
             }
 
             output.Step(4, Steps, $"Pruning old versions (keeping {request.Keep} besides current and those in use)");
-            IReadOnlyList<string> pruned = PluginPublisher.Prune(request.PluginsRoot, request.PluginName, request.Keep);
+            IReadOnlyList<string> pruned;
+            try
+            {
+                pruned = PluginPublisher.Prune(request.PluginsRoot, request.PluginName, request.Keep);
+            }
+            catch (IOException ex)
+            {
+                // The version is published; pruning is housekeeping the next build retries.
+                output.Error(ex.Message);
+                pruned = [];
+            }
+
             return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started));
         }
         catch (Exception ex) when (ex is ArgumentException or IOException)

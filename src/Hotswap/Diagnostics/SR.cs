@@ -32,6 +32,8 @@ internal static class SR
 
     public static string VersionFolderConflict(string path) => $"The version folder '{path}' already exists with different content. Publish again to get a new version id.";
 
+    public static string PruneLockBusy(string lockFile, TimeSpan timeout) => $"Nothing was pruned: '{lockFile}' stayed locked for {timeout.TotalSeconds:0.###} s by a host reading what to load or a publish flipping 'current'. Prune again later.";
+
     public static string CurrentFileUnreadable(Exception ex) => $"The 'current' file cannot be read: {ex.Message}";
 
     public static string CurrentNamesNoVersionFolder(string version) => $"'current' names '{version}', which is not a version folder here.";

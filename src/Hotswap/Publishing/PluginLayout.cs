@@ -12,6 +12,9 @@ internal static class PluginLayout
     public const string StagingPrefix = ".staging-";
     public const string CurrentTempPrefix = ".current-";
 
+    /// <summary>The folder under a plugins root that holds what is not a plugin (host statuses, the prune lock).</summary>
+    public const string StateFolder = ".hotswap";
+
     public static string CurrentFile(string pluginDirectory) => Path.Combine(pluginDirectory, CurrentFileName);
 
     /// <summary>

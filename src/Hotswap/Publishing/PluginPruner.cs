@@ -1,17 +1,19 @@
 namespace Hotswap;
 
 /// <summary>
-/// Deletes a plugin's old version folders, never one still needed. In order: read <c>current</c>;
-/// read what every live host holds (<see cref="HostStatus.AllVersions"/>: serving, retiring,
+/// Deletes a plugin's old version folders, never one still needed. In order: take the
+/// <see cref="PruneLock"/> exclusive (waiting for hosts between reading <c>current</c> and
+/// reporting what they load, and for publishes flipping <c>current</c>); read <c>current</c>; read
+/// what every live host holds (<see cref="HostStatus.AllVersions"/>: serving, loading, retiring,
 /// stuck); list the version folders; delete those that are neither current, nor among the newest
-/// kept, nor held.
+/// kept, nor held; release the lock.
 /// </summary>
 internal static class PluginPruner
 {
     /// <summary>Prunes; returns the version ids deleted.</summary>
-    /// <exception cref="IOException">The plugin folder cannot be read.</exception>
-    /// <exception cref="UnauthorizedAccessException">The plugin folder cannot be read.</exception>
-    public static IReadOnlyList<string> Prune(string pluginsRoot, string pluginName, int keep)
+    /// <exception cref="IOException">The prune lock stayed held past <paramref name="lockTimeout"/> (nothing was deleted), or the plugin folder cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The prune lock cannot be created, or the plugin folder cannot be read.</exception>
+    public static IReadOnlyList<string> Prune(string pluginsRoot, string pluginName, int keep, TimeProvider time, TimeSpan lockTimeout)
     {
         string root = Path.GetFullPath(pluginsRoot);
         string pluginDirectory = Path.Combine(root, pluginName);
@@ -19,6 +21,12 @@ internal static class PluginPruner
         {
             return [];
         }
+
+        // Held from before reading current and the statuses until the last deletion: a host that
+        // read current before we took it has already reported what it loads; one that reads it
+        // after we release sees only folders we kept.
+        using PruneLock exclusive = PruneLock.EnterExclusive(root, time, lockTimeout)
+            ?? throw new IOException(SR.PruneLockBusy(PruneLock.PathOf(root), lockTimeout));
 
         string? current = PluginLayout.ReadCurrentOf(pluginDirectory);
         var inUse = HostStatusReader.ReadLiveHosts(root)

@@ -65,6 +65,8 @@ public static class PluginPublisher
             throw new ArgumentException(SR.InvalidVersionName(version), nameof(version));
         }
 
+        // Shared with hosts, exclusive with the pruner: the folder cannot be pruned between the check and the flip.
+        using PruneLock? flipping = PruneLock.EnterShared(pluginsRoot);
         VersionPublisher.Activate(Path.Combine(Path.GetFullPath(pluginsRoot), pluginName), version);
     }
 
@@ -116,14 +118,20 @@ public static class PluginPublisher
     /// <summary>
     /// Deletes a plugin's old version folders, keeping the one <c>current</c> names, the newest
     /// <paramref name="keep"/> others, and every version a live host on this root still holds
-    /// (serving, draining or stuck), as the hosts report through <see cref="HostStatusReader"/>.
+    /// (serving, loading, draining or stuck), as the hosts report through <see cref="HostStatusReader"/>.
     /// </summary>
+    /// <remarks>
+    /// Waits (up to 10 s) while a host on the root is between reading <c>current</c> and reporting
+    /// what it loads, or a publish is flipping <c>current</c>; the version it is about to use is in
+    /// no status yet.
+    /// </remarks>
     /// <param name="pluginsRoot">The plugins root.</param>
     /// <param name="pluginName">The plugin's name.</param>
     /// <param name="keep">How many version folders to keep besides the current one and those in use.</param>
     /// <returns>The version ids deleted.</returns>
     /// <exception cref="ArgumentException">An argument is null, empty or not a valid name.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="keep"/> is negative.</exception>
+    /// <exception cref="IOException">Hosts or publishes kept the root's prune lock past the wait, so nothing was deleted; or the plugin folder cannot be read.</exception>
     public static IReadOnlyList<string> Prune(string pluginsRoot, string pluginName, int keep)
     {
         ArgumentException.ThrowIfNullOrEmpty(pluginsRoot);
@@ -134,6 +142,6 @@ public static class PluginPublisher
             throw new ArgumentException(SR.InvalidPluginName(pluginName), nameof(pluginName));
         }
 
-        return PluginPruner.Prune(pluginsRoot, pluginName, keep);
+        return PluginPruner.Prune(pluginsRoot, pluginName, keep, TimeProvider.System, PruneLock.DefaultTimeout);
     }
 }

@@ -9,8 +9,9 @@ namespace Hotswap;
 /// step"). In order: select the files; copy them into <c>&lt;plugin&gt;/.staging-&lt;guid&gt;/</c>,
 /// hashing each; with <see cref="PublishOptions.SkipIfUnchanged"/>, stop if <c>current</c> names an
 /// intact folder with exactly these files; read the entry assembly and write <c>plugin.json</c>;
-/// rename it into place (or reuse an intact folder with the same id and files) and flip
-/// <c>current</c>. Any failure deletes the staging folder and leaves <c>current</c> as it was.
+/// then, holding the <see cref="PruneLock"/> shared, rename it into place (or reuse an intact folder
+/// with the same id and files) and flip <c>current</c>. Any failure deletes the staging folder and
+/// leaves <c>current</c> as it was.
 /// </summary>
 /// <remarks>
 /// A version folder is reused, or reported as the unchanged current one, only after its files on
@@ -91,6 +92,10 @@ internal sealed class VersionPublisher
 
             PluginManifest manifest = BuildManifest(entry, listed);
             await WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+
+            // Shared with hosts reading current, exclusive with the pruner: the folder cannot be
+            // pruned between its rename into place (or its check, when reused) and the flip.
+            using PruneLock? flipping = PruneLock.EnterShared(_pluginsRoot);
             string final = Path.Combine(_pluginDirectory, manifest.Version);
             manifest = await MoveIntoPlaceAsync(manifest, final, listed, cancellationToken).ConfigureAwait(false);
             if (_settings.Activate)

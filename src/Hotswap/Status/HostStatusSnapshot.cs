@@ -6,9 +6,11 @@ namespace Hotswap;
 /// <param name="CallsInFlight">The leases held on the serving generation.</param>
 /// <param name="Retiring">The retired versions still draining or waiting to be proven unloaded.</param>
 /// <param name="Stuck">The retired versions reported stuck.</param>
+/// <param name="Loading">The versions a reload in progress is verifying or loading; <see langword="null"/> for none.</param>
 internal readonly record struct HostStatusSnapshot(
     long Generation,
     IReadOnlyList<PluginVersionInfo> Plugins,
     long CallsInFlight,
     IReadOnlyList<PluginVersionInfo> Retiring,
-    IReadOnlyList<PluginVersionInfo> Stuck);
+    IReadOnlyList<PluginVersionInfo> Stuck,
+    IReadOnlyList<PluginVersionInfo>? Loading = null);

@@ -79,6 +79,7 @@ internal sealed class HostStatusWriter : IDisposable
                 Generation = taken.Generation,
                 Plugins = Convert(taken.Plugins),
                 CallsInFlight = taken.CallsInFlight,
+                Loading = Convert(taken.Loading ?? []),
                 Retiring = Convert(taken.Retiring),
                 Stuck = Convert(taken.Stuck),
             };
@@ -98,6 +99,7 @@ internal sealed class HostStatusWriter : IDisposable
                 Generation = status.Generation,
                 Plugins = status.Plugins,
                 CallsInFlight = status.CallsInFlight,
+                Loading = status.Loading,
                 Retiring = status.Retiring,
                 Stuck = status.Stuck,
             }, StatusJsonContext.Default.HostStatus);

@@ -82,6 +82,62 @@ public partial class IssuesTests
         Assert.Equal([first.Version], Folders(root));
     }
 
+    // Defect 13: versions a host is verifying or loading are in no status file yet, so a prune
+    // could delete them; a prune lock closes the window between reading current and saying so.
+
+    [Fact]
+    public async Task Prune_VersionAHostReportsLoading_IsKept()
+    {
+        using var root = new TestRoot();
+        var clock = new ManualTimeProvider();
+        List<PublishResult> published = await PublishThreeAsync(root, clock);
+        using HostStatusWriter writer = HostStatusWriter.TryCreate(root.PluginsRoot, clock, NullLogger.Instance)!; // the root exists.
+        writer.Write(() => new HostStatusSnapshot(0, [], 0, [], [], Loading: [new PluginVersionInfo("alpha", published[0].Version)]));
+
+        IReadOnlyList<string> deleted = PluginPublisher.Prune(root.PluginsRoot, "alpha", keep: 0);
+
+        Assert.Equal([published[1].Version], deleted);
+        Assert.Equal([published[0].Version, published[2].Version], Folders(root));
+        HostStatus status = Assert.Single(HostStatusReader.ReadLiveHosts(root.PluginsRoot));
+        Assert.Equal(["alpha@" + published[0].Version], status.Loading.Select(v => v.ToString()));
+    }
+
+    [Fact]
+    public async Task Prune_WhileAHostHoldsThePruneLockShared_WaitsAndDeletesOnlyAfterItIsReleased()
+    {
+        using var root = new TestRoot();
+        var clock = new ManualTimeProvider();
+        List<PublishResult> published = await PublishThreeAsync(root, clock);
+        PruneLock host = PruneLock.EnterShared(root.PluginsRoot)!; // a host between reading current and writing its status.
+        Assert.NotNull(host);
+
+        Task<IReadOnlyList<string>> prune = Task.Run(() => PluginPruner.Prune(root.PluginsRoot, "alpha", keep: 0, clock, TimeSpan.FromSeconds(5)));
+        await Task.WhenAny(prune, clock.WaitForTimerAsync(TimeSpan.FromSeconds(1)));
+
+        Assert.False(prune.IsCompleted, "the prune ran while a host held the lock");
+        Assert.Equal(published.Select(p => p.Version), Folders(root));
+        host.Dispose();
+        IReadOnlyList<string> deleted = await clock.AdvanceUntilAsync(prune, TimeSpan.FromMilliseconds(20));
+        Assert.Equal([published[0].Version, published[1].Version], deleted);
+        Assert.Equal([published[2].Version], Folders(root));
+    }
+
+    [Fact]
+    public async Task Prune_SharedLockHeldPastTheTimeout_DeletesNothingAndSaysSo()
+    {
+        using var root = new TestRoot();
+        var clock = new ManualTimeProvider();
+        List<PublishResult> published = await PublishThreeAsync(root, clock);
+        using PruneLock host = PruneLock.EnterShared(root.PluginsRoot)!;
+        Assert.NotNull(host);
+
+        Task<IReadOnlyList<string>> prune = Task.Run(() => PluginPruner.Prune(root.PluginsRoot, "alpha", keep: 0, clock, TimeSpan.FromSeconds(5)));
+        IOException error = await Assert.ThrowsAsync<IOException>(() => clock.AdvanceUntilAsync(prune, TimeSpan.FromSeconds(1)));
+
+        Assert.Equal(SR.PruneLockBusy(Path.Combine(root.PluginsRoot, ".hotswap", "prune.lock"), TimeSpan.FromSeconds(5)), error.Message);
+        Assert.Equal(published.Select(p => p.Version), Folders(root));
+    }
+
     // Defect 17: a status snapshot was built outside the writer's lock, so of two racing writes
     // the older snapshot could be written last.
 
@@ -121,6 +177,19 @@ public partial class IssuesTests
 
     private static Task<PublishResult> PublishAsync(TestRoot root, string fixture, TimeProvider clock, bool activate = true, bool skipIfUnchanged = false)
         => PluginPublisher.PublishAsync(Fixtures.PathOf(fixture), root.PluginsRoot, "alpha", new PublishOptions { TimeProvider = clock, Activate = activate, SkipIfUnchanged = skipIfUnchanged });
+
+    /// <summary>Three versions of "alpha", a second apart, the last one current.</summary>
+    private static async Task<List<PublishResult>> PublishThreeAsync(TestRoot root, ManualTimeProvider clock)
+    {
+        var published = new List<PublishResult>();
+        foreach (string fixture in (string[])[Fixtures.GreeterV1, Fixtures.GreeterV2, Fixtures.GreeterV1])
+        {
+            published.Add(await PublishAsync(root, fixture, clock));
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        return published;
+    }
 
     private static string DamageFile(string versionDirectory, string name, Damage damage)
     {
