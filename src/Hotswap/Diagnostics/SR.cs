@@ -34,6 +34,8 @@ internal static class SR
 
     public static string PruneLockBusy(string lockFile, TimeSpan timeout) => $"Nothing was pruned: '{lockFile}' stayed locked for {timeout.TotalSeconds:0.###} s by a host reading what to load or a publish flipping 'current'. Prune again later.";
 
+    public static string DirectoryFlushFailed(string path, string error) => $"The folder '{path}' could not be flushed to disk ({error}), so a power cut could lose what was just published there. Check the disk, then publish again.";
+
     public static string CurrentFileUnreadable(Exception ex) => $"The 'current' file cannot be read: {ex.Message}";
 
     public static string CurrentNamesNoVersionFolder(string version) => $"'current' names '{version}', which is not a version folder here.";

@@ -6,8 +6,9 @@ namespace Hotswap;
 /// </summary>
 /// <remarks>
 /// Publishing never writes into an existing version folder: it stages a new folder beside the
-/// others, renames it into place, and only then flips <c>current</c>. A host reading the plugins
-/// root at any moment sees either the previous version or the complete new one.
+/// others, flushes it to disk, renames it into place, and only then flips <c>current</c>. A host
+/// reading the plugins root at any moment sees either the previous version or the complete new one,
+/// and so does a host started after a power cut.
 /// </remarks>
 public static class PluginPublisher
 {

@@ -7,11 +7,12 @@ namespace Hotswap;
 /// <summary>
 /// Publishes one build output as a version folder (docs/plugin-format.md, "Publishing, step by
 /// step"). In order: select the files; copy them into <c>&lt;plugin&gt;/.staging-&lt;guid&gt;/</c>,
-/// hashing each; with <see cref="PublishOptions.SkipIfUnchanged"/>, stop if <c>current</c> names an
-/// intact folder with exactly these files; read the entry assembly and write <c>plugin.json</c>;
-/// then, holding the <see cref="PruneLock"/> shared, rename it into place (or reuse an intact folder
-/// with the same id and files) and flip <c>current</c>. Any failure deletes the staging folder and
-/// leaves <c>current</c> as it was.
+/// hashing and flushing each; with <see cref="PublishOptions.SkipIfUnchanged"/>, stop if
+/// <c>current</c> names an intact folder with exactly these files; read the entry assembly and
+/// write <c>plugin.json</c>; flush the staging tree; then, holding the <see cref="PruneLock"/>
+/// shared, rename it into place (or reuse an intact folder with the same id and files) and flip
+/// <c>current</c>, flushing the plugin folder after each rename. Any failure deletes the staging
+/// folder and leaves <c>current</c> as it was.
 /// </summary>
 /// <remarks>
 /// A version folder is reused, or reported as the unchanged current one, only after its files on
@@ -49,7 +50,7 @@ internal sealed class VersionPublisher
         return await publisher.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Flips <c>current</c> to an existing version folder: a flushed sibling temporary file renamed over it.</summary>
+    /// <summary>Flips <c>current</c> to an existing version folder: a flushed sibling temporary file renamed over it, then the folder flushed.</summary>
     /// <exception cref="DirectoryNotFoundException">The version folder has no manifest.</exception>
     public static void Activate(string pluginDirectory, string version)
     {
@@ -63,11 +64,12 @@ internal sealed class VersionPublisher
         using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
         {
             stream.Write(Encoding.UTF8.GetBytes(version + "\n"));
-            stream.Flush(flushToDisk: true);
+            Durable.FlushFile(stream);
         }
 
         // rename(2) replaces the old file atomically: readers see the old or the new name, never a partial one.
         File.Move(temp, PluginLayout.CurrentFile(pluginDirectory), overwrite: true);
+        Durable.FlushDirectory(pluginDirectory);
     }
 
     private async Task<PublishResult> RunAsync(CancellationToken cancellationToken)
@@ -79,7 +81,12 @@ internal sealed class VersionPublisher
             throw new ArgumentException(SR.EntryAssemblyMissing(entry, _source), "options");
         }
 
-        Directory.CreateDirectory(_pluginDirectory);
+        if (!Directory.Exists(_pluginDirectory))
+        {
+            Directory.CreateDirectory(_pluginDirectory);
+            Durable.FlushDirectory(_pluginsRoot);
+        }
+
         Directory.CreateDirectory(_staging);
         try
         {
@@ -92,6 +99,7 @@ internal sealed class VersionPublisher
 
             PluginManifest manifest = BuildManifest(entry, listed);
             await WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+            Durable.FlushTree(_staging);
 
             // Shared with hosts reading current, exclusive with the pruner: the folder cannot be
             // pruned between its rename into place (or its check, when reused) and the flip.
@@ -144,7 +152,7 @@ internal sealed class VersionPublisher
         return name[..^".deps.json".Length] + ".dll";
     }
 
-    /// <summary>Copies every file into the staging folder, hashing each copy.</summary>
+    /// <summary>Copies every file into the staging folder; each copy is hashed as written and flushed to disk.</summary>
     private async Task<List<PluginManifestFile>> StageAsync(List<string> files, CancellationToken cancellationToken)
     {
         var listed = new List<PluginManifestFile>(files.Count);
@@ -154,7 +162,13 @@ internal sealed class VersionPublisher
             string target = Path.Combine(_staging, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!); // target is inside staging, so it has a parent.
             File.Copy(file, target);
-            listed.Add(new PluginManifestFile { Path = relative, Size = new FileInfo(target).Length, Sha256 = await PluginVerifier.HashFileAsync(target, cancellationToken).ConfigureAwait(false) });
+            var copy = new FileStream(target, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, useAsync: true);
+            await using (copy.ConfigureAwait(false))
+            {
+                byte[] hash = await SHA256.HashDataAsync(copy, cancellationToken).ConfigureAwait(false);
+                Durable.FlushFile(copy);
+                listed.Add(new PluginManifestFile { Path = relative, Size = copy.Length, Sha256 = Convert.ToHexStringLower(hash) });
+            }
         }
 
         listed.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
@@ -226,7 +240,7 @@ internal sealed class VersionPublisher
         await using (stream.ConfigureAwait(false))
         {
             await JsonSerializer.SerializeAsync(stream, manifest, ManifestJsonContext.Default.PluginManifest, cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
+            Durable.FlushFile(stream);
         }
     }
 
@@ -240,6 +254,7 @@ internal sealed class VersionPublisher
     {
         if (TryMoveDirectory(_staging, final))
         {
+            Durable.FlushDirectory(_pluginDirectory);
             return manifest;
         }
 

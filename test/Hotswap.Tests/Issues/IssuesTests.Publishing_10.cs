@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hotswap.Tests.Issues;
 
-/// <summary>Publishing and pruning defects (issue 10).</summary>
+/// <summary>Publishing and pruning defects (issue 10): 8, 13, 14 and 17.</summary>
 public partial class IssuesTests
 {
     public enum Damage
@@ -136,6 +136,39 @@ public partial class IssuesTests
 
         Assert.Equal(SR.PruneLockBusy(Path.Combine(root.PluginsRoot, ".hotswap", "prune.lock"), TimeSpan.FromSeconds(5)), error.Message);
         Assert.Equal(published.Select(p => p.Version), Folders(root));
+    }
+
+    // Defect 14: a publish flushed nothing, so a power cut could leave current naming a folder
+    // whose files or entries never reached the disk.
+
+    [Fact]
+    public async Task PublishAsync_AnyBuild_FlushesEveryFileThenTheStagingFolderThenThePluginFolderAfterEachRename()
+    {
+        using var root = new TestRoot();
+        string pluginDirectory = root.PluginDirectory("alpha");
+        PublishResult result;
+        List<string> flushed;
+        using (Durable.Recording recording = Durable.Record())
+        {
+            result = await root.PublishAsync(Fixtures.GreeterV1, "alpha");
+            flushed = recording.Flushed;
+        }
+
+        // The staging folder and the temporary current file have random names: read them off the record.
+        string staging = Path.GetDirectoryName(flushed.Single(f => f.EndsWith(Path.DirectorySeparatorChar + PluginManifest.FileName, StringComparison.Ordinal))["file ".Length..])!;
+        string currentTemp = flushed.Single(f => f.StartsWith("file " + Path.Combine(pluginDirectory, ".current-"), StringComparison.Ordinal));
+        bool directories = !OperatingSystem.IsWindows();
+        List<string> expected = [
+            .. directories ? ["directory " + root.PluginsRoot] : Array.Empty<string>(),
+            .. result.Manifest.Files.Select(f => "file " + Path.Combine(staging, f.Path.Replace('/', Path.DirectorySeparatorChar))).Order(StringComparer.Ordinal),
+            "file " + Path.Combine(staging, PluginManifest.FileName),
+            .. directories ? ["directory " + staging, "directory " + pluginDirectory] : Array.Empty<string>(),
+            currentTemp,
+            .. directories ? ["directory " + pluginDirectory] : Array.Empty<string>(),
+        ];
+        Assert.Equal(expected, flushed);
+        Assert.Equal(Path.Combine(pluginDirectory, result.Version), result.VersionDirectory);
+        Assert.False(Directory.Exists(staging));
     }
 
     // Defect 17: a status snapshot was built outside the writer's lock, so of two racing writes
