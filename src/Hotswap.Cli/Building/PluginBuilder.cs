@@ -65,11 +65,23 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
             }
 
             output.Step(4, Steps, $"Pruning old versions (keeping {request.Keep} besides current and those in use)");
-            IReadOnlyList<string> pruned = PluginPublisher.Prune(request.PluginsRoot, request.PluginName, request.Keep);
+            IReadOnlyList<string> pruned;
+            try
+            {
+                pruned = PluginPublisher.Prune(request.PluginsRoot, request.PluginName, request.Keep);
+            }
+            catch (IOException ex)
+            {
+                // The version is published; pruning is housekeeping the next build retries.
+                output.Error(ex.Message);
+                pruned = [];
+            }
+
             return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started));
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or IOException)
         {
+            // A bad build output, or a version folder with this id that was changed after publishing: the message says which file.
             return new BuildOutcome(null, [], [], [ex.Message], time.GetElapsedTime(started));
         }
         finally

@@ -20,61 +20,74 @@ internal static class StatusCommand
                 return ExitCodes.Failed;
             }
 
-            var published = new JsonArray();
-            output.Line($"Published under {pluginsRoot}:");
-            foreach (string plugin in Directory.GetDirectories(pluginsRoot).Where(static d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal))
+            IReadOnlyList<PublishedPlugin> published;
+            IReadOnlyList<HostStatus> hosts;
+            try
             {
-                string currentFile = Path.Combine(plugin, "current");
-                string? current = File.Exists(currentFile) ? File.ReadAllText(currentFile).Trim() : null;
-                string[] versions = [.. Directory.GetDirectories(plugin).Select(Path.GetFileName).OfType<string>().Where(static v => !v.StartsWith('.')).Order(StringComparer.Ordinal)];
-                output.Line($"  {Path.GetFileName(plugin),-20} current {current ?? "(none)"}, {versions.Length} version folder(s)");
-                published.Add(new JsonObject
-                {
-                    ["name"] = Path.GetFileName(plugin),
-                    ["current"] = current,
-                    ["versions"] = new JsonArray([.. versions.Select(static v => (JsonNode?)v)]),
-                });
+                published = PluginPublisher.ListPublished(pluginsRoot);
+                hosts = HostStatusReader.ReadLiveHosts(pluginsRoot);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                output.Error(ex.Message);
+                return ExitCodes.Failed;
             }
 
-            IReadOnlyList<HostStatus> hosts = HostStatusReader.ReadLiveHosts(pluginsRoot);
-            output.Line(hosts.Count == 0 ? "No host is running on this root." : $"{hosts.Count} host(s) running on this root:");
-            var hostArray = new JsonArray();
-            foreach (HostStatus host in hosts)
-            {
-                output.Line($"  host {host.HostId} (pid {host.ProcessId} on {host.MachineName}), generation {host.Generation}, {host.CallsInFlight} call(s) in flight, updated {host.UpdatedAt:u}");
-                foreach (PluginVersionStatus version in host.Plugins)
-                {
-                    output.Line($"    serving   {version}");
-                }
-
-                foreach (PluginVersionStatus version in host.Retiring)
-                {
-                    output.Line($"    unloading {version}");
-                }
-
-                foreach (PluginVersionStatus version in host.Stuck)
-                {
-                    output.Line($"    STUCK     {version}");
-                }
-
-                hostArray.Add(new JsonObject
-                {
-                    ["hostId"] = host.HostId,
-                    ["processId"] = host.ProcessId,
-                    ["machineName"] = host.MachineName,
-                    ["generation"] = host.Generation,
-                    ["callsInFlight"] = host.CallsInFlight,
-                    ["plugins"] = Versions(host.Plugins),
-                    ["retiring"] = Versions(host.Retiring),
-                    ["stuck"] = Versions(host.Stuck),
-                    ["updatedAt"] = host.UpdatedAt,
-                });
-            }
-
-            output.Document(new JsonObject { ["pluginsRoot"] = pluginsRoot, ["published"] = published, ["hosts"] = hostArray });
+            Render(pluginsRoot, published, hosts, output);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static void Render(string pluginsRoot, IReadOnlyList<PublishedPlugin> published, IReadOnlyList<HostStatus> hosts, CliOutput output)
+    {
+        output.Line($"Published under {pluginsRoot}:");
+        foreach (PublishedPlugin plugin in published)
+        {
+            output.Line($"  {plugin.Name,-20} current {plugin.Current ?? "(none)"}, {plugin.Versions.Count} version folder(s)");
+        }
+
+        output.Line(hosts.Count == 0 ? "No host is running on this root." : $"{hosts.Count} host(s) running on this root:");
+        foreach (HostStatus host in hosts)
+        {
+            output.Line($"  host {host.HostId} (pid {host.ProcessId} on {host.MachineName}), generation {host.Generation}, {host.CallsInFlight} call(s) in flight, updated {host.UpdatedAt:u}");
+            Lines("serving  ", host.Plugins, output);
+            Lines("loading  ", host.Loading, output);
+            Lines("unloading", host.Retiring, output);
+            Lines("STUCK    ", host.Stuck, output);
+        }
+
+        output.Document(new JsonObject
+        {
+            ["pluginsRoot"] = pluginsRoot,
+            ["published"] = new JsonArray([.. published.Select(static p => (JsonNode?)new JsonObject
+            {
+                ["name"] = p.Name,
+                ["current"] = p.Current,
+                ["versions"] = new JsonArray([.. p.Versions.Select(static v => (JsonNode?)v)]),
+            })]),
+            ["hosts"] = new JsonArray([.. hosts.Select(static h => (JsonNode?)new JsonObject
+            {
+                ["hostId"] = h.HostId,
+                ["processId"] = h.ProcessId,
+                ["machineName"] = h.MachineName,
+                ["generation"] = h.Generation,
+                ["callsInFlight"] = h.CallsInFlight,
+                ["plugins"] = Versions(h.Plugins),
+                ["loading"] = Versions(h.Loading),
+                ["retiring"] = Versions(h.Retiring),
+                ["stuck"] = Versions(h.Stuck),
+                ["updatedAt"] = h.UpdatedAt,
+            })]),
+        });
+    }
+
+    private static void Lines(string label, IReadOnlyList<PluginVersionStatus> versions, CliOutput output)
+    {
+        foreach (PluginVersionStatus version in versions)
+        {
+            output.Line($"    {label} {version}");
+        }
     }
 
     private static JsonArray Versions(IReadOnlyList<PluginVersionStatus> versions)

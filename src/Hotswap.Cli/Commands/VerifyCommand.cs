@@ -20,58 +20,57 @@ internal static class VerifyCommand
                 return ExitCodes.Failed;
             }
 
-            var results = new List<VerificationResult>();
-            var extraProblems = new List<VerificationProblem>();
-            if (File.Exists(Path.Combine(target, PluginManifest.FileName)))
+            RootVerificationResult verified;
+            try
             {
-                results.Add(await PluginPublisher.VerifyAsync(target, cancellationToken).ConfigureAwait(false));
+                verified = File.Exists(Path.Combine(target, PluginManifest.FileName))
+                    ? new RootVerificationResult(target, [await PluginPublisher.VerifyAsync(target, cancellationToken).ConfigureAwait(false)], [])
+                    : await PluginPublisher.VerifyRootAsync(target, cancellationToken).ConfigureAwait(false);
             }
-            else
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                foreach (string plugin in Directory.GetDirectories(target).Where(static d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal))
-                {
-                    string current = Path.Combine(plugin, "current");
-                    if (File.Exists(current) && !Directory.Exists(Path.Combine(plugin, File.ReadAllText(current).Trim())))
-                    {
-                        extraProblems.Add(new VerificationProblem(current, $"'current' names '{File.ReadAllText(current).Trim()}', which is not a version folder here."));
-                    }
-
-                    foreach (string version in Directory.GetDirectories(plugin).Where(static d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal))
-                    {
-                        results.Add(await PluginPublisher.VerifyAsync(version, cancellationToken).ConfigureAwait(false));
-                    }
-                }
+                output.Error(ex.Message);
+                return ExitCodes.Failed;
             }
 
-            foreach (VerificationResult result in results)
-            {
-                output.Line(result.IsValid ? $"ok      {result.VersionDirectory}" : $"FAILED  {result.VersionDirectory}");
-                foreach (VerificationProblem problem in result.Problems)
-                {
-                    output.Line($"        {problem.FilePath}: {problem.Message}");
-                }
-            }
-
-            foreach (VerificationProblem problem in extraProblems)
-            {
-                output.Line($"FAILED  {problem.FilePath}: {problem.Message}");
-            }
-
-            int problems = results.Sum(static r => r.Problems.Count) + extraProblems.Count;
-            output.Line(problems == 0 ? $"{results.Count} version folder(s) verified." : $"{problems} problem(s) in {results.Count(static r => !r.IsValid) + extraProblems.Count} place(s).");
-            output.Document(new JsonObject
-            {
-                ["valid"] = problems == 0,
-                ["versions"] = new JsonArray([.. results.Select(static r => (JsonNode?)new JsonObject
-                {
-                    ["versionDirectory"] = r.VersionDirectory,
-                    ["valid"] = r.IsValid,
-                    ["problems"] = new JsonArray([.. r.Problems.Select(static p => (JsonNode?)new JsonObject { ["file"] = p.FilePath, ["message"] = p.Message })]),
-                })]),
-                ["otherProblems"] = new JsonArray([.. extraProblems.Select(static p => (JsonNode?)new JsonObject { ["file"] = p.FilePath, ["message"] = p.Message })]),
-            });
-            return problems == 0 ? ExitCodes.Success : ExitCodes.Failed;
+            Render(verified, output);
+            return verified.IsValid ? ExitCodes.Success : ExitCodes.Failed;
         });
         return command;
     }
+
+    private static void Render(RootVerificationResult verified, CliOutput output)
+    {
+        foreach (VerificationResult result in verified.Versions)
+        {
+            output.Line(result.IsValid ? $"ok      {result.VersionDirectory}" : $"FAILED  {result.VersionDirectory}");
+            foreach (VerificationProblem problem in result.Problems)
+            {
+                output.Line($"        {problem.FilePath}: {problem.Message}");
+            }
+        }
+
+        foreach (VerificationProblem problem in verified.CurrentProblems)
+        {
+            output.Line($"FAILED  {problem.FilePath}: {problem.Message}");
+        }
+
+        output.Line(verified.IsValid
+            ? $"{verified.Versions.Count} version folder(s) verified."
+            : $"{verified.ProblemCount} problem(s) in {verified.Versions.Count(static r => !r.IsValid) + verified.CurrentProblems.Count} place(s).");
+        output.Document(new JsonObject
+        {
+            ["valid"] = verified.IsValid,
+            ["versions"] = new JsonArray([.. verified.Versions.Select(static r => (JsonNode?)new JsonObject
+            {
+                ["versionDirectory"] = r.VersionDirectory,
+                ["valid"] = r.IsValid,
+                ["problems"] = Problems(r.Problems),
+            })]),
+            ["otherProblems"] = Problems(verified.CurrentProblems),
+        });
+    }
+
+    private static JsonArray Problems(IReadOnlyList<VerificationProblem> problems)
+        => new([.. problems.Select(static p => (JsonNode?)new JsonObject { ["file"] = p.FilePath, ["message"] = p.Message })]);
 }

@@ -32,6 +32,16 @@ internal static class SR
 
     public static string VersionFolderConflict(string path) => $"The version folder '{path}' already exists with different content. Publish again to get a new version id.";
 
+    public static string PruneLockBusy(string lockFile, TimeSpan timeout) => $"Nothing was pruned: '{lockFile}' stayed locked for {timeout.TotalSeconds:0.###} s by a host reading what to load or a publish flipping 'current'. Prune again later.";
+
+    public static string DirectoryFlushFailed(string path, string error) => $"The folder '{path}' could not be flushed to disk ({error}), so a power cut could lose what was just published there. Check the disk, then publish again.";
+
+    public static string CurrentFileUnreadable(Exception ex) => $"The 'current' file cannot be read: {ex.Message}";
+
+    public static string CurrentNamesNoVersionFolder(string version) => $"'current' names '{version}', which is not a version folder here.";
+
+    public static string VersionFolderDamaged(string path, VerificationProblem problem, int more) => $"The version folder '{path}' already exists with this build's version id, but it was changed after publishing, so it is not reused: '{problem.FilePath}': {WithMore(problem.Message, more)} Nothing was changed: 'current' names what it named before. Publish again a second later to get a new version id.";
+
     public static string CannotActivate(string path) => $"Cannot make '{path}' current: it is not a published version folder (no plugin.json). Publish it first.";
 
     public static string ManifestMalformed(string detail) => $"plugin.json is malformed: {detail}";

@@ -33,7 +33,11 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         _host = new HostRuntime(options, _source, loggerFactory);
         _retirement = new Retirement(_host, _source, this, options.UnloadForcedCollections);
         _background = new HostBackground(_host, options, TakeStatus);
-        _reloads = new ReloadCoordinator(_host, _source, _retirement, this, static () => null);
+        string? root = _host.Root;
+
+        // A prune holds this lock exclusively while it reads the hosts' status and deletes: taken shared
+        // from reading the plugins root until the status says what this reload is about to load.
+        _reloads = new ReloadCoordinator(_host, _source, _retirement, this, () => root is null ? null : PruneLock.EnterShared(root));
     }
 
     public override long GenerationNumber => _source.Current?.Number ?? 0;
@@ -263,16 +267,16 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
     }
 
     /// <summary>The status file's content; called by <see cref="HostBackground"/> under its lock.</summary>
-    private StatusSnapshot TakeStatus()
+    private HostStatusSnapshot TakeStatus()
     {
         PluginGeneration? current = _source.Current;
-        return new StatusSnapshot(
+        return new HostStatusSnapshot(
             current?.Number ?? 0,
             current?.Plugins ?? [],
             current?.Leases.Count ?? 0,
-            _reloads.Loading,
             _retirement.RetiringVersions,
-            _retirement.StuckVersions);
+            _retirement.StuckVersions,
+            _reloads.Loading);
     }
 
     void IHostEvents.OnReloading(ReloadingEventArgs args) => OnReloading(args);

@@ -10,7 +10,7 @@ internal sealed class HostBackground
     private readonly Lock _gate = new();
     private readonly HostRuntime _host;
     private readonly PluginHostOptions _options;
-    private readonly Func<StatusSnapshot> _snapshot;
+    private readonly Func<HostStatusSnapshot> _snapshot;
     private HostStatusWriter? _status;
     private ITimer? _statusTimer;
     private PluginWatcher? _watcher;
@@ -21,7 +21,7 @@ internal sealed class HostBackground
     /// <param name="host">What the host's parts share.</param>
     /// <param name="options">The host's options (the watcher's settings).</param>
     /// <param name="snapshot">Takes the host's status; called under this type's lock, so snapshots are written in the order they are taken.</param>
-    public HostBackground(HostRuntime host, PluginHostOptions options, Func<StatusSnapshot> snapshot)
+    public HostBackground(HostRuntime host, PluginHostOptions options, Func<HostStatusSnapshot> snapshot)
     {
         _host = host;
         _options = options;
@@ -123,16 +123,7 @@ internal sealed class HostBackground
             return;
         }
 
-        StatusSnapshot snapshot = _snapshot();
-        status.Write(snapshot.Generation, snapshot.Plugins, snapshot.CallsInFlight, snapshot.Retiring, snapshot.Stuck);
+        // The writer takes the snapshot under its own lock too: the newest state is always written last.
+        status.Write(_snapshot);
     }
 }
-
-/// <summary>What a host's status file says, taken at one moment.</summary>
-internal readonly record struct StatusSnapshot(
-    long Generation,
-    IReadOnlyList<PluginVersionInfo> Plugins,
-    long CallsInFlight,
-    IReadOnlyList<PluginVersionInfo> Loading,
-    IReadOnlyList<PluginVersionInfo> Retiring,
-    IReadOnlyList<PluginVersionInfo> Stuck);

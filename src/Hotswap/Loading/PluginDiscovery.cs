@@ -11,27 +11,20 @@ internal static class PluginDiscovery
             throw new PluginLoadException(SR.AllPlugins, ReloadPhase.Discover, pluginsRoot, SR.RootMissing);
         }
 
-        string[] directories;
+        List<PluginFolder> plugins;
         try
         {
-            directories = Directory.GetDirectories(pluginsRoot);
+            plugins = PluginLayout.ListPlugins(pluginsRoot);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new PluginLoadException(SR.AllPlugins, ReloadPhase.Discover, pluginsRoot, SR.RootUnreadable(ex), ex);
         }
 
-        Array.Sort(directories, StringComparer.Ordinal);
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var found = new List<DiscoveredPlugin>(directories.Length);
-        foreach (string directory in directories)
+        var found = new List<DiscoveredPlugin>(plugins.Count);
+        foreach ((string name, string directory) in plugins)
         {
-            string name = Path.GetFileName(directory);
-            if (name.StartsWith('.'))
-            {
-                continue;
-            }
-
             if (seen.TryGetValue(name, out string? other))
             {
                 throw new PluginLoadException(name, ReloadPhase.Discover, directory, SR.NameCollision(name, other));

@@ -1,13 +1,59 @@
 namespace Hotswap;
 
-/// <summary>Names and paths of the on-disk format (docs/plugin-format.md).</summary>
+/// <summary>
+/// Names and paths of the on-disk format (docs/plugin-format.md), and the only code that reads the
+/// layout of a plugins root: which plugin folders count, what a <c>current</c> file names, and which
+/// version folders a plugin has. Discovery, the publisher, the pruner, the verifier and the CLI all
+/// list through here, so they can never disagree on which folders count.
+/// </summary>
 internal static class PluginLayout
 {
     public const string CurrentFileName = "current";
     public const string StagingPrefix = ".staging-";
     public const string CurrentTempPrefix = ".current-";
 
+    /// <summary>The folder under a plugins root that holds what is not a plugin (host statuses, the prune lock).</summary>
+    public const string StateFolder = ".hotswap";
+
     public static string CurrentFile(string pluginDirectory) => Path.Combine(pluginDirectory, CurrentFileName);
+
+    /// <summary>
+    /// Lists the plugin folders of a root, ordered by name (ordinal): every folder with a valid name
+    /// (so none starting with a dot), whether or not it has a <c>current</c> file yet.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
+    /// <exception cref="IOException">The root cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The root cannot be read.</exception>
+    public static List<PluginFolder> ListPlugins(string pluginsRoot)
+    {
+        string root = Path.GetFullPath(pluginsRoot);
+        List<PluginFolder> plugins = [.. ValidSubfolders(root).Select(name => new PluginFolder(name, Path.Combine(root, name)))];
+        return plugins;
+    }
+
+    /// <summary>
+    /// Lists a plugin's version folders by name, ordered ordinal: version ids start with their UTC
+    /// publish time, so this is oldest first. Staging and pruned folders start with a dot and never count.
+    /// Empty when the plugin folder does not exist.
+    /// </summary>
+    /// <exception cref="IOException">The folder cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder cannot be read.</exception>
+    public static List<string> ListVersions(string pluginDirectory)
+    {
+        try
+        {
+            return ValidSubfolders(pluginDirectory);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Reads what a plugin folder's <c>current</c> file names; <see langword="null"/> when it has none.</summary>
+    /// <exception cref="IOException">The file exists but cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be opened.</exception>
+    public static string? ReadCurrentOf(string pluginDirectory) => ReadCurrent(CurrentFile(pluginDirectory));
 
     /// <summary>
     /// Reads a <c>current</c> file: the version name, trimmed; <see langword="null"/> when there is no
@@ -43,7 +89,7 @@ internal static class PluginLayout
     }
 
     /// <summary>A plugin or version name is one plain path segment that does not start with a dot.</summary>
-    public static bool IsValidName(string? name)
+    public static bool IsValidName([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? name)
         => !string.IsNullOrWhiteSpace(name)
             && name[0] != '.'
             && name.Trim() == name
@@ -73,4 +119,14 @@ internal static class PluginLayout
 
     public static string ToManifestPath(string root, string fullPath)
         => Path.GetRelativePath(root, fullPath).Replace(Path.DirectorySeparatorChar, '/');
+
+    private static List<string> ValidSubfolders(string directory)
+    {
+        List<string> names = [.. Directory.EnumerateDirectories(directory)
+            .Select(Path.GetFileName)
+            .Where(IsValidName)
+            .OfType<string>()];
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
 }

@@ -48,7 +48,14 @@ public sealed class HostStatus
     [JsonPropertyName("stuck")]
     public IReadOnlyList<PluginVersionStatus> Stuck { get; init; } = [];
 
-    /// <summary>Gets every version this host holds in memory: serving, retiring or stuck.</summary>
+    /// <summary>
+    /// Gets the versions a reload in progress is verifying or loading: not serving yet, but about to
+    /// be read from their folders, so pruning must keep them.
+    /// </summary>
+    [JsonPropertyName("loading")]
+    public IReadOnlyList<PluginVersionStatus> Loading { get; init; } = [];
+
+    /// <summary>Gets every version this host holds or is about to load: serving, loading, retiring or stuck.</summary>
     [JsonIgnore]
-    public IEnumerable<PluginVersionStatus> AllVersions => Plugins.Concat(Retiring).Concat(Stuck);
+    public IEnumerable<PluginVersionStatus> AllVersions => Plugins.Concat(Loading).Concat(Retiring).Concat(Stuck);
 }

@@ -50,25 +50,41 @@ internal sealed class HostStatusWriter : IDisposable
         }
     }
 
-    /// <summary>Writes the status if it differs from the last one written. Never throws.</summary>
-    public void Write(long generation, IReadOnlyList<PluginVersionInfo> plugins, long callsInFlight, IReadOnlyList<PluginVersionInfo> retiring, IReadOnlyList<PluginVersionInfo> stuck)
+    /// <summary>
+    /// Takes a snapshot and writes it if it differs from the last one written. Never throws for I/O.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="snapshot"/> runs under the writer's lock, so snapshots are taken in the order
+    /// they are written: of two writers racing, the one that writes last also read the host's state
+    /// last, and an older snapshot can never overwrite a newer one. Keep it short (it reads the
+    /// host's state), and never call back into the writer from it.
+    /// </remarks>
+    public void Write(Func<HostStatusSnapshot> snapshot)
     {
-        var status = new HostStatus
-        {
-            HostId = HostId,
-            ProcessId = Environment.ProcessId,
-            MachineName = Environment.MachineName,
-            StartedAt = _startedAt,
-            Generation = generation,
-            Plugins = Convert(plugins),
-            CallsInFlight = callsInFlight,
-            Retiring = Convert(retiring),
-            Stuck = Convert(stuck),
-        };
-        string content = JsonSerializer.Serialize(status, StatusJsonContext.Default.HostStatus);
+        ArgumentNullException.ThrowIfNull(snapshot);
         lock (_gate)
         {
-            if (_disposed || content == _lastWritten)
+            if (_disposed)
+            {
+                return;
+            }
+
+            HostStatusSnapshot taken = snapshot();
+            var status = new HostStatus
+            {
+                HostId = HostId,
+                ProcessId = Environment.ProcessId,
+                MachineName = Environment.MachineName,
+                StartedAt = _startedAt,
+                Generation = taken.Generation,
+                Plugins = Convert(taken.Plugins),
+                CallsInFlight = taken.CallsInFlight,
+                Loading = Convert(taken.Loading ?? []),
+                Retiring = Convert(taken.Retiring),
+                Stuck = Convert(taken.Stuck),
+            };
+            string content = JsonSerializer.Serialize(status, StatusJsonContext.Default.HostStatus);
+            if (content == _lastWritten)
             {
                 return;
             }
@@ -83,6 +99,7 @@ internal sealed class HostStatusWriter : IDisposable
                 Generation = status.Generation,
                 Plugins = status.Plugins,
                 CallsInFlight = status.CallsInFlight,
+                Loading = status.Loading,
                 Retiring = status.Retiring,
                 Stuck = status.Stuck,
             }, StatusJsonContext.Default.HostStatus);

@@ -130,16 +130,9 @@ internal sealed class PluginWatcher : IDisposable
             }
 
             var parts = new List<string>();
-            foreach (string directory in Directory.GetDirectories(_root).Order(StringComparer.Ordinal))
+            foreach (PluginFolder plugin in PluginLayout.ListPlugins(_root))
             {
-                string name = Path.GetFileName(directory);
-                if (name.StartsWith('.'))
-                {
-                    continue;
-                }
-
-                string current = PluginLayout.CurrentFile(directory);
-                parts.Add(name + "=" + (File.Exists(current) ? File.ReadAllText(current).Trim() : ""));
+                parts.Add(plugin.Name + "=" + PluginLayout.ReadCurrentOf(plugin.Directory));
             }
 
             return string.Join("\n", parts);

@@ -131,4 +131,63 @@ public sealed class PluginPublisherTests : IDisposable
         Assert.Contains(verification.Problems, p => p.FilePath == pdb && p.Message.Contains("missing", StringComparison.Ordinal));
         Assert.Contains(verification.Problems, p => p.FilePath == extra && p.Message.Contains("not listed", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task PublishAsync_SameSecondAsAnIntactVersionFolder_ReusesItAndFlipsCurrent()
+    {
+        var clock = new ManualTimeProvider();
+        PublishResult serving = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV2), _root.PluginsRoot, "alpha", new PublishOptions { TimeProvider = clock });
+        clock.Advance(TimeSpan.FromSeconds(1));
+        PublishResult staged = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV1), _root.PluginsRoot, "alpha", new PublishOptions { TimeProvider = clock, Activate = false });
+
+        PublishResult again = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV1), _root.PluginsRoot, "alpha", new PublishOptions { TimeProvider = clock });
+
+        Assert.Equal(staged.Version, again.Version);
+        Assert.True(again.Activated);
+        Assert.Equal(staged.Version, (await File.ReadAllTextAsync(Path.Combine(_root.PluginDirectory("alpha"), "current"))).Trim());
+        Assert.Equal([serving.Version, staged.Version], Directory.GetDirectories(_root.PluginDirectory("alpha")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task VerifyRootAsync_DamagedFolderAndCurrentNamingNoFolder_EachNamedAndDotFoldersSkipped()
+    {
+        PublishResult good = await _root.PublishAsync(Fixtures.GreeterV1, "good");
+        PublishResult bad = await _root.PublishAsync(Fixtures.GreeterV1, "bad");
+        string dll = Path.Combine(bad.VersionDirectory, "Greeter.dll");
+        byte[] bytes = await File.ReadAllBytesAsync(dll);
+        bytes[100] ^= 0x01;
+        await File.WriteAllBytesAsync(dll, bytes);
+        string lostCurrent = Path.Combine(Directory.CreateDirectory(_root.PluginDirectory("lost")).FullName, "current");
+        await File.WriteAllTextAsync(lostCurrent, "20990101T000000Z-00000000\n");
+        Directory.CreateDirectory(Path.Combine(_root.PluginDirectory("good"), ".staging-leftover"));
+        Directory.CreateDirectory(Path.Combine(_root.PluginsRoot, ".hidden", "20990101T000000Z-00000000"));
+
+        RootVerificationResult result = await PluginPublisher.VerifyRootAsync(_root.PluginsRoot);
+
+        Assert.False(result.IsValid);
+        Assert.Equal([bad.VersionDirectory, good.VersionDirectory], result.Versions.Select(v => v.VersionDirectory));
+        VerificationProblem problem = Assert.Single(result.Versions[0].Problems);
+        Assert.Equal(dll, problem.FilePath);
+        Assert.True(result.Versions[1].IsValid);
+        Assert.Equal([new VerificationProblem(lostCurrent, SR.CurrentNamesNoVersionFolder("20990101T000000Z-00000000"))], result.CurrentProblems);
+        Assert.Equal(2, result.ProblemCount);
+    }
+
+    [Fact]
+    public async Task ListPublished_Root_ListsPluginFoldersByNameWithCurrentAndVersionsOldestFirst()
+    {
+        PublishResult first = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        PublishResult second = await _root.PublishAsync(Fixtures.GreeterV2, "alpha", activate: false);
+        Directory.CreateDirectory(_root.PluginDirectory("unpublished"));
+        Directory.CreateDirectory(Path.Combine(_root.PluginsRoot, ".hotswap"));
+
+        IReadOnlyList<PublishedPlugin> plugins = PluginPublisher.ListPublished(_root.PluginsRoot);
+
+        Assert.Equal(["alpha", "unpublished"], plugins.Select(p => p.Name));
+        Assert.Equal(first.Version, plugins[0].Current);
+        Assert.Equal([first.Version, second.Version], plugins[0].Versions);
+        Assert.Equal(_root.PluginDirectory("alpha"), plugins[0].Directory);
+        Assert.Null(plugins[1].Current);
+        Assert.Empty(plugins[1].Versions);
+    }
 }

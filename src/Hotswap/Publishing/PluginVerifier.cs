@@ -1,0 +1,187 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Hotswap;
+
+/// <summary>
+/// Checks version folders against their manifests (docs/plugin-format.md, "What a host checks"):
+/// the manifest parses and names its folder, every listed path stays inside the folder, every listed
+/// file exists with its size and SHA-256, the entry assembly is listed, and no unlisted file is present.
+/// </summary>
+internal static class PluginVerifier
+{
+    /// <summary>Checks one version folder; every problem found names its file.</summary>
+    public static async Task<VerificationResult> VerifyAsync(string versionDirectory, CancellationToken cancellationToken)
+    {
+        string directory = Path.GetFullPath(versionDirectory);
+        var problems = new List<VerificationProblem>();
+        string manifestPath = Path.Combine(directory, PluginManifest.FileName);
+        if (!Directory.Exists(directory))
+        {
+            problems.Add(new(directory, SR.VersionFolderMissing));
+            return new VerificationResult(directory, null, problems);
+        }
+
+        PluginManifest? manifest;
+        try
+        {
+            manifest = ReadManifest(manifestPath);
+        }
+        catch (FileNotFoundException)
+        {
+            problems.Add(new(manifestPath, SR.ManifestMissing));
+            return new VerificationResult(directory, null, problems);
+        }
+        catch (JsonException ex)
+        {
+            problems.Add(new(manifestPath, SR.ManifestMalformed(ex.Message)));
+            return new VerificationResult(directory, null, problems);
+        }
+
+        if (manifest.FormatVersion != PluginManifest.CurrentFormatVersion)
+        {
+            problems.Add(new(manifestPath, SR.ManifestFormatVersion(manifest.FormatVersion)));
+            return new VerificationResult(directory, manifest, problems);
+        }
+
+        string folderName = Path.GetFileName(directory);
+        if (!string.Equals(manifest.Version, folderName, StringComparison.Ordinal))
+        {
+            problems.Add(new(manifestPath, SR.ManifestVersionMismatch(manifest.Version, folderName)));
+        }
+
+        if (!PluginLayout.IsValidName(manifest.Name))
+        {
+            problems.Add(new(manifestPath, SR.ManifestNameInvalid(manifest.Name)));
+        }
+
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (PluginManifestFile file in manifest.Files ?? [])
+        {
+            string? full = PluginLayout.ResolveInside(directory, file.Path);
+            if (full is null)
+            {
+                problems.Add(new(manifestPath, SR.PathEscapes(file.Path)));
+                continue;
+            }
+
+            if (!listed.Add(full))
+            {
+                problems.Add(new(manifestPath, SR.PathListedTwice(file.Path)));
+                continue;
+            }
+
+            if (!File.Exists(full))
+            {
+                problems.Add(new(full, SR.FileMissing));
+                continue;
+            }
+
+            long size = new FileInfo(full).Length;
+            if (size != file.Size)
+            {
+                problems.Add(new(full, SR.FileSizeMismatch(size, file.Size)));
+                continue;
+            }
+
+            string hash = await HashFileAsync(full, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(hash, file.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add(new(full, SR.FileHashMismatch(hash, file.Sha256)));
+            }
+        }
+
+        string? entry = PluginLayout.ResolveInside(directory, manifest.EntryAssembly);
+        if (entry is null || !listed.Contains(entry))
+        {
+            problems.Add(new(manifestPath, SR.EntryNotListed(manifest.EntryAssembly)));
+        }
+
+        foreach (string present in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            if (!listed.Contains(present) && !string.Equals(present, manifestPath, StringComparison.Ordinal))
+            {
+                problems.Add(new(present, SR.FileNotListed));
+            }
+        }
+
+        return new VerificationResult(directory, manifest, problems);
+    }
+
+    /// <summary>
+    /// Checks a whole plugins root: what every plugin's <c>current</c> names, and every version
+    /// folder of every plugin, in name order.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
+    /// <exception cref="IOException">The root cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The root cannot be read.</exception>
+    public static async Task<RootVerificationResult> VerifyRootAsync(string pluginsRoot, CancellationToken cancellationToken)
+    {
+        string root = Path.GetFullPath(pluginsRoot);
+        var versions = new List<VerificationResult>();
+        var currentProblems = new List<VerificationProblem>();
+        foreach (PluginFolder plugin in PluginLayout.ListPlugins(root))
+        {
+            List<string> folders = PluginLayout.ListVersions(plugin.Directory);
+            if (CheckCurrent(plugin, folders) is { } problem)
+            {
+                currentProblems.Add(problem);
+            }
+
+            foreach (string version in folders)
+            {
+                versions.Add(await VerifyAsync(Path.Combine(plugin.Directory, version), cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return new RootVerificationResult(root, versions, currentProblems);
+    }
+
+    internal static PluginManifest ReadManifest(string manifestPath)
+    {
+        using FileStream stream = File.OpenRead(manifestPath);
+        return JsonSerializer.Deserialize(stream, ManifestJsonContext.Default.PluginManifest)
+            ?? throw new JsonException(SR.ManifestIsNull);
+    }
+
+    /// <summary>Reads a version folder's manifest; <see langword="null"/> when it is missing or unreadable.</summary>
+    internal static PluginManifest? TryReadManifest(string versionDirectory)
+    {
+        try
+        {
+            return ReadManifest(Path.Combine(versionDirectory, PluginManifest.FileName));
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    internal static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+        await using (stream.ConfigureAwait(false))
+        {
+            byte[] hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
+            return Convert.ToHexStringLower(hash);
+        }
+    }
+
+    private static VerificationProblem? CheckCurrent(PluginFolder plugin, List<string> versions)
+    {
+        string currentFile = PluginLayout.CurrentFile(plugin.Directory);
+        string? current;
+        try
+        {
+            current = PluginLayout.ReadCurrent(currentFile);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new VerificationProblem(currentFile, SR.CurrentFileUnreadable(ex));
+        }
+
+        return current is null || versions.Contains(current, StringComparer.Ordinal)
+            ? null
+            : new VerificationProblem(currentFile, SR.CurrentNamesNoVersionFolder(current));
+    }
+}
