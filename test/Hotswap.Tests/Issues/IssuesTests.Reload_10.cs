@@ -10,11 +10,7 @@ public sealed partial class IssuesTests : IDisposable
     private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(60);
     private readonly TestRoot _root = new();
 
-    public void Dispose()
-    {
-        HostEvents.UnsubscribeAll();
-        _root.Dispose();
-    }
+    public void Dispose() => _root.Dispose();
 
     [Fact]
     public void PluginIds_AssignedFromManyThreadsAtOnce_AreUniqueAndDense()
@@ -201,6 +197,50 @@ public sealed partial class IssuesTests : IDisposable
         finally
         {
             keepAlive.Set();
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Prune_WhileAHostIsLoadingAVersion_KeepsIt(bool firstLoad)
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        ProbeGate gate = _root.Probe.Gate("alpha:OnLoad");
+        try
+        {
+            PublishResult loading = v1;
+            Task<ReloadResult> reload;
+            if (firstLoad)
+            {
+                _root.Probe.Set("alpha.blockIn", "OnLoad");
+                reload = host.LoadAsync();
+            }
+            else
+            {
+                (await host.LoadAsync()).EnsureSuccess();
+                _root.Probe.Set("alpha.blockIn", "OnLoad");
+                loading = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+                reload = host.ReloadAsync();
+            }
+
+            await gate.Entered.WaitAsync(s_guard);
+
+            // A newer build is published and old ones are pruned while the host is still loading.
+            PublishResult newest = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+            IReadOnlyList<string> pruned = PluginPublisher.Prune(_root.PluginsRoot, "alpha", keep: 0);
+
+            Assert.DoesNotContain(loading.Manifest.Version, pruned);
+            Assert.True(Directory.Exists(loading.VersionDirectory), "the version being loaded was pruned");
+            Assert.True(Directory.Exists(newest.VersionDirectory));
+            _root.Probe.Set("alpha.blockIn", null);
+            gate.Release();
+            (await reload.WaitAsync(s_guard)).EnsureSuccess();
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 

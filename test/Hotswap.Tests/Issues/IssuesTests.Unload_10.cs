@@ -49,7 +49,7 @@ public sealed partial class IssuesTests
     }
 
     [Fact]
-    public async Task ReloadAsync_FailedVersionLeaksAHostEventSubscription_IsWatchedAndReportedStuck()
+    public async Task ReloadAsync_FailedVersionLeaksAHostSideReference_IsWatchedAndReportedStuck()
     {
         var time = new ManualTimeProvider();
         await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
@@ -62,8 +62,8 @@ public sealed partial class IssuesTests
         var observer = new HostObserver(host);
         (await host.LoadAsync()).EnsureSuccess();
 
-        // v2 subscribes to a host event in OnLoadAsync and never unsubscribes, then fails in OnInitAsync.
-        _root.Probe.Set("alpha.leakTick", "true");
+        // v2 hands a host-side cache a reference to itself in OnLoadAsync, then fails in OnInitAsync.
+        _root.Probe.Set("alpha.leakSelf", "true");
         _root.Probe.Set("alpha.throwIn", "OnInit");
         PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
         ReloadResult failed = await host.ReloadAsync();

@@ -57,10 +57,10 @@ public sealed class GreeterPlugin : Plugin
             _where.Record("Data(" + data + ")");
         }
 
-        if (_where.Setting("leakTick") == "true")
+        if (_where.Setting("leakSelf") == "true")
         {
-            // The leak: a host event subscription nobody removes.
-            HostEvents.Tick += OnTick;
+            // The leak: a host-side reference to the plugin that nobody removes.
+            _where.Session.Keep(this);
         }
 
         if (_where.Setting("subscribeTick") == "true")

@@ -58,6 +58,7 @@ public sealed class ProbeSession
     private readonly ConcurrentQueue<string> _events = new();
     private readonly ConcurrentDictionary<string, string> _settings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ProbeGate> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<object> _kept = [];
 
     internal ProbeSession(string root) => Root = root;
 
@@ -82,6 +83,9 @@ public sealed class ProbeSession
     }
 
     public string? Setting(string key) => _settings.TryGetValue(key, out string? value) ? value : null;
+
+    /// <summary>A host-side reference to a plugin object, as a leaky host cache would keep it; dropped when the session closes.</summary>
+    public void Keep(object value) => _kept.Add(value);
 
     public ProbeGate Gate(string name) => _gates.GetOrAdd(name, static _ => new ProbeGate());
 }
