@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -150,9 +151,9 @@ internal static class ProxyEmitter
             return;
         }
 
-        if (kind == ReturnKind.AsyncEnumerable && method.Parameters.FirstOrDefault(p => p.RefKind != RefKind.None || p.Type.IsRefLikeType) is { } byRef)
+        if (DeferredByRef(kind, method.Parameters) is { } byRef)
         {
-            diagnostics.Add(Problem(Diagnostics.AsyncEnumerableByRef, method, contract, byRef.Name));
+            diagnostics.Add(Problem(byRef.Descriptor, method, contract, byRef.Parameter));
             return;
         }
 
@@ -183,34 +184,8 @@ internal static class ProxyEmitter
                     .Append("            catch\n            {\n                ").Append(Lease).Append(".Dispose();\n                throw;\n            }\n\n")
                     .Append("            return Track(").Append(Result).Append(", ").Append(Lease).Append(");\n");
                 break;
-            case ReturnKind.AsyncEnumerable:
-                string element = ((INamedTypeSymbol)method.ReturnType).TypeArguments[0].ToDisplayString(TypeFormat);
-                string stateType;
-                string state;
-                string stateArguments;
-                switch (method.Parameters.Length)
-                {
-                    case 0:
-                        stateType = "object?";
-                        state = "null";
-                        stateArguments = "";
-                        break;
-                    case 1:
-                        stateType = method.Parameters[0].Type.ToDisplayString(TypeFormat);
-                        state = Escape(method.Parameters[0].Name);
-                        stateArguments = State;
-                        break;
-                    default:
-                        stateType = "(" + string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(TypeFormat))) + ")";
-                        state = "(" + string.Join(", ", method.Parameters.Select(p => Escape(p.Name))) + ")";
-                        stateArguments = string.Join(", ", method.Parameters.Select((_, i) => $"{State}.Item{i + 1}"));
-                        break;
-                }
-
-                string lambdaTarget = call.Replace(Target, "t");
-                body.Append("            return Enumerate<").Append(stateType).Append(", ").Append(element).Append(">(").Append(state)
-                    .Append(", static (t, ").Append(State).Append(") => ").Append(lambdaTarget).Append('.').Append(name).Append(typeArguments)
-                    .Append('(').Append(stateArguments).Append("));\n");
+            case ReturnKind.AsyncEnumerable or ReturnKind.Enumerable or ReturnKind.UntypedEnumerable:
+                AppendEnumerate(body, "            ", kind, method.ReturnType, method.Parameters, call.Replace(Target, "t"), "." + name + typeArguments + "(", ")");
                 break;
             default:
                 body.Append("            ").Append(Enter(contract)).Append('\n')
@@ -242,6 +217,20 @@ internal static class ProxyEmitter
             return;
         }
 
+        // The getter is tracked as a method returning the property's type would be.
+        ReturnKind kind = property.GetMethod is { } read && IsImplementable(read) ? Classify(property.Type) : ReturnKind.Value;
+        if (kind == ReturnKind.OtherAwaitable)
+        {
+            diagnostics.Add(Problem(Diagnostics.UntrackedAwaitable, property, contract, property.Type.ToDisplayString()));
+            return;
+        }
+
+        if (DeferredByRef(kind, property.Parameters) is { } byRef)
+        {
+            diagnostics.Add(Problem(byRef.Descriptor, property, contract, byRef.Parameter));
+            return;
+        }
+
         string type = property.Type.ToDisplayString(TypeFormat);
         string access = property.IsIndexer
             ? $"{call}[{string.Join(", ", property.Parameters.Select(Argument))}]"
@@ -256,11 +245,36 @@ internal static class ProxyEmitter
         if (property.GetMethod is { } getter && IsImplementable(getter))
         {
             AppendAttributes(body, "            ", getter.GetReturnTypeAttributes(), "return: ");
-            body.Append("            get\n            {\n")
-                .Append("                ").Append(Enter(contract)).Append('\n')
-                .Append("                try\n                {\n                    return ").Append(access).Append(";\n                }\n")
-                .Append("                finally\n                {\n                    ").Append(Lease).Append(".Dispose();\n                }\n")
-                .Append("            }\n");
+            body.Append("            get\n            {\n");
+            switch (kind)
+            {
+                case ReturnKind.Task:
+                    body.Append("                ").Append(Enter(contract)).Append('\n')
+                        .Append("                ").Append(type).Append(' ').Append(Result).Append(";\n")
+                        .Append("                try\n                {\n                    ").Append(Result).Append(" = ").Append(access).Append(";\n                }\n")
+                        .Append("                catch\n                {\n                    ").Append(Lease).Append(".Dispose();\n                    throw;\n                }\n\n")
+                        .Append("                return Track(").Append(Result).Append(", ").Append(Lease).Append(");\n");
+                    break;
+                case ReturnKind.AsyncEnumerable or ReturnKind.Enumerable or ReturnKind.UntypedEnumerable:
+                    string target = call.Replace(Target, "t");
+                    if (property.IsIndexer)
+                    {
+                        AppendEnumerate(body, "                ", kind, property.Type, property.Parameters, target, "[", "]");
+                    }
+                    else
+                    {
+                        AppendEnumerate(body, "                ", kind, property.Type, property.Parameters, target, "." + Escape(property.Name), "");
+                    }
+
+                    break;
+                default:
+                    body.Append("                ").Append(Enter(contract)).Append('\n')
+                        .Append("                try\n                {\n                    return ").Append(access).Append(";\n                }\n")
+                        .Append("                finally\n                {\n                    ").Append(Lease).Append(".Dispose();\n                }\n");
+                    break;
+            }
+
+            body.Append("            }\n");
         }
 
         if (property.SetMethod is { } setter && IsImplementable(setter))
@@ -292,6 +306,58 @@ internal static class ProxyEmitter
             .Append("            add => ").Append(field).Append(".Add(value);\n")
             .Append("            remove => ").Append(field).Append(".Remove(value);\n")
             .Append("        }\n");
+    }
+
+    /// <summary>
+    /// Writes <c>return Enumerate(state, static (t, state) =&gt; t.Member(state...));</c>: the plugin is
+    /// called when the sequence is enumerated, once per enumeration, under a lease held until the
+    /// enumerator is disposed.
+    /// </summary>
+    private static void AppendEnumerate(StringBuilder body, string indent, ReturnKind kind, ITypeSymbol sequence, ImmutableArray<IParameterSymbol> parameters, string target, string open, string close)
+    {
+        string element = kind == ReturnKind.UntypedEnumerable ? "object?" : ((INamedTypeSymbol)sequence).TypeArguments[0].ToDisplayString(TypeFormat);
+        string stateType;
+        string state;
+        string stateArguments;
+        switch (parameters.Length)
+        {
+            case 0:
+                stateType = "object?";
+                state = "null";
+                stateArguments = "";
+                break;
+            case 1:
+                stateType = parameters[0].Type.ToDisplayString(TypeFormat);
+                state = Escape(parameters[0].Name);
+                stateArguments = State;
+                break;
+            default:
+                stateType = "(" + string.Join(", ", parameters.Select(p => p.Type.ToDisplayString(TypeFormat))) + ")";
+                state = "(" + string.Join(", ", parameters.Select(p => Escape(p.Name))) + ")";
+                stateArguments = string.Join(", ", parameters.Select((_, i) => $"{State}.Item{i + 1}"));
+                break;
+        }
+
+        string invoke = target + open + stateArguments + close;
+        if (kind == ReturnKind.UntypedEnumerable)
+        {
+            invoke = "global::System.Linq.Enumerable.Cast<object?>(" + invoke + ")"; // the runtime leases typed sequences only
+        }
+
+        body.Append(indent).Append("return Enumerate<").Append(stateType).Append(", ").Append(element).Append(">(").Append(state)
+            .Append(", static (t, ").Append(State).Append(") => ").Append(invoke).Append(");\n");
+    }
+
+    /// <summary>A parameter that a deferred call (an enumeration) cannot keep, and the diagnostic that says so.</summary>
+    private static (DiagnosticDescriptor Descriptor, string Parameter)? DeferredByRef(ReturnKind kind, ImmutableArray<IParameterSymbol> parameters)
+    {
+        if (kind is not (ReturnKind.AsyncEnumerable or ReturnKind.Enumerable or ReturnKind.UntypedEnumerable)
+            || parameters.FirstOrDefault(p => p.RefKind != RefKind.None || p.Type.IsRefLikeType) is not { } byRef)
+        {
+            return null;
+        }
+
+        return (kind == ReturnKind.AsyncEnumerable ? Diagnostics.AsyncEnumerableByRef : Diagnostics.EnumerableByRef, byRef.Name);
     }
 
     private static string Enter(INamedTypeSymbol contract)
@@ -362,6 +428,16 @@ internal static class ProxyEmitter
             {
                 return ReturnKind.AsyncEnumerable;
             }
+
+            if (ns == "System.Collections.Generic" && name == "IEnumerable`1")
+            {
+                return ReturnKind.Enumerable;
+            }
+
+            if (ns == "System.Collections" && name == "IEnumerable")
+            {
+                return ReturnKind.UntypedEnumerable;
+            }
         }
 
         bool awaitable = type.GetMembers("GetAwaiter").OfType<IMethodSymbol>().Any(m => !m.IsStatic && m.Parameters.Length == 0 && m.DeclaredAccessibility == Accessibility.Public);
@@ -410,6 +486,8 @@ internal static class ProxyEmitter
         Value,
         Task,
         AsyncEnumerable,
+        Enumerable,
+        UntypedEnumerable,
         OtherAwaitable,
     }
 }

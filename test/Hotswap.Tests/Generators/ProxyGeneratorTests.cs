@@ -45,6 +45,16 @@ public sealed class ProxyGeneratorTests
             IAsyncEnumerable<T> StreamAsync<T>(T first, int count, string label);
             IAsyncEnumerable<int> NoArgsAsync();
             IAsyncEnumerable<string> OneArgAsync(string text);
+            Task<string> NameAsync { get; }
+            ValueTask<int> SizeAsync { get; }
+            Task Ready { get; }
+            ValueTask Settled { get; set; }
+            IAsyncEnumerable<int> Numbers { get; }
+            IEnumerable<string> Lines(int count);
+            IEnumerable<T> Repeat<T>(T value, int count);
+            IEnumerable<int> Digits { get; }
+            IEnumerable<int> this[int from, int to] { get; }
+            System.Collections.IEnumerable Untyped();
             string @class(string @event);
             static string Helper() => "static helpers are not forwarded";
             sealed string Sealed() => "sealed members run on the proxy";
@@ -68,6 +78,20 @@ public sealed class ProxyGeneratorTests
         Assert.Contains("return Track(__hsResult, __hsLease);", proxy);
         Assert.Contains("Enumerate<(T, int, string), T>((first, count, label), static (t, __hsState) => t.StreamAsync<T>(__hsState.Item1, __hsState.Item2, __hsState.Item3));", proxy);
         Assert.Contains("CreateEvent<global::System.EventHandler>(", proxy);
+
+        // Properties are tracked as methods are: a task until it completes, a sequence per enumeration.
+        Assert.Contains("__hsResult = __hsTarget.NameAsync;", proxy);
+        Assert.Contains("__hsResult = __hsTarget.SizeAsync;", proxy);
+        Assert.Contains("__hsResult = __hsTarget.Ready;", proxy);
+        Assert.Contains("__hsResult = __hsTarget.Settled;", proxy);
+        Assert.Contains("return Enumerate<object?, int>(null, static (t, __hsState) => t.Numbers);", proxy);
+
+        // A lazy IEnumerable is enumerated under a lease, as IAsyncEnumerable is.
+        Assert.Contains("return Enumerate<int, string>(count, static (t, __hsState) => t.Lines(__hsState));", proxy);
+        Assert.Contains("return Enumerate<(T, int), T>((value, count), static (t, __hsState) => t.Repeat<T>(__hsState.Item1, __hsState.Item2));", proxy);
+        Assert.Contains("return Enumerate<object?, int>(null, static (t, __hsState) => t.Digits);", proxy);
+        Assert.Contains("return Enumerate<(int, int), int>((from, to), static (t, __hsState) => t[__hsState.Item1, __hsState.Item2]);", proxy);
+        Assert.Contains("return Enumerate<object?, object?>(null, static (t, __hsState) => global::System.Linq.Enumerable.Cast<object?>(t.Untyped()));", proxy);
         Assert.DoesNotContain("Helper", proxy);
         Assert.DoesNotContain("Sealed", proxy);
         Assert.Contains("global::Hotswap.PluginProxyRegistry.Register<global::Demo.IEverything>(static binding => new global::Hotswap.Generated.Demo_IEverything_Proxy(binding));", outcome.Sources["HotswapProxyRegistration.g.cs"]);
@@ -109,12 +133,17 @@ public sealed class ProxyGeneratorTests
     [InlineData("HSW002", "public interface IX { ref readonly int Slot { get; } }", "Member 'IX.Slot' of plugin contract 'IX' returns by reference")]
     [InlineData("HSW003", "public interface IX { static abstract IX Create(); }", "Member 'IX.Create()' of plugin contract 'IX' is static abstract or static virtual")]
     [InlineData("HSW004", "public interface IX { Awaitable Later(); } public sealed class Awaitable { public System.Runtime.CompilerServices.TaskAwaiter GetAwaiter() => default; }", "returns 'Awaitable', which is awaitable but not Task")]
+    [InlineData("HSW004", "public interface IX { Awaitable Later { get; } } public sealed class Awaitable { public System.Runtime.CompilerServices.TaskAwaiter GetAwaiter() => default; }", "Member 'IX.Later' of plugin contract 'IX' returns 'Awaitable', which is awaitable but not Task")]
     [InlineData("HSW005", "public interface IX { protected void Hidden(); }", "Member 'IX.Hidden()' of plugin contract 'IX' is not public")]
     [InlineData("HSW006", "public class Outer { [Hotswap.PluginContract] private interface IHidden { void Go(); } } public interface IX { }", "Plugin contract 'Outer.IHidden' is not accessible from generated code")]
     [InlineData("HSW007", "public unsafe interface IX { void Poke(int* where); }", "Member 'IX.Poke(int*)' of plugin contract 'IX' uses a pointer")]
     [InlineData("HSW008", "public interface IX { System.Collections.Generic.IAsyncEnumerable<int> Stream(ref int start); }", "takes parameter 'start' by reference or as a ref struct")]
     [InlineData("HSW008", "public interface IX { System.Collections.Generic.IAsyncEnumerable<char> Stream(System.ReadOnlySpan<char> text); }", "takes parameter 'text' by reference or as a ref struct")]
+    [InlineData("HSW008", "public interface IX { System.Collections.Generic.IAsyncEnumerable<char> this[System.ReadOnlySpan<char> text] { get; } }", "takes parameter 'text' by reference or as a ref struct")]
     [InlineData("HSW009", "public interface IX { int Size { get; init; } }", "Property 'IX.Size' of plugin contract 'IX' has an init accessor")]
+    [InlineData("HSW010", "public interface IX { System.Collections.Generic.IEnumerable<int> Parse(string text, out int count); }", "Member 'IX.Parse(string, int)' of plugin contract 'IX' returns IEnumerable or IEnumerable<T> and takes parameter 'count' by reference")]
+    [InlineData("HSW010", "public interface IX { System.Collections.IEnumerable Split(System.ReadOnlySpan<char> text); }", "takes parameter 'text' by reference or as a ref struct")]
+    [InlineData("HSW010", "public interface IX { System.Collections.Generic.IEnumerable<char> this[in System.Guid id] { get; } }", "takes parameter 'id' by reference or as a ref struct")]
     public void Generator_UnsupportedShape_ReportsItsDiagnosticAndEmitsNoProxy(string id, string source, string message)
     {
         GeneratorOutcome outcome = GeneratorHarness.Run("[Hotswap.PluginContract] " + source);
