@@ -1,4 +1,6 @@
+using Hotswap.Generators;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace Hotswap.Tests.Generators;
 
@@ -169,4 +171,49 @@ public sealed class ProxyGeneratorTests
         Assert.Equal("HSW002", diagnostic.Id);
         Assert.Empty(outcome.Sources);
     }
+
+    [Fact]
+    public void Generator_UnrelatedEdit_KeepsTheModelsAndEmitsNothingAgain()
+    {
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunTracked(AllShapes);
+
+        // A comment before the contract (so every location in the file moves) and a new file.
+        SyntaxTree subject = compilation.SyntaxTrees.Single();
+        Compilation edited = compilation
+            .ReplaceSyntaxTree(subject, GeneratorHarness.ParseText("// an unrelated comment\n" + AllShapes, subject.FilePath))
+            .AddSyntaxTrees(GeneratorHarness.ParseText("namespace Demo; public static class Unrelated { }", "Unrelated.cs"));
+        GeneratorRunResult run = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.All(Reasons(run.TrackedSteps[PluginContractGenerator.DeclaredStep]), static r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+        Assert.All(Reasons(run.TrackedSteps[PluginContractGenerator.ReferencedStep]), static r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+        Assert.All(Reasons(run.TrackedOutputSteps.SelectMany(static s => s.Value)), static r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+    }
+
+    [Fact]
+    public void Generator_ContractEdit_EmitsTheProxyAgain()
+    {
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunTracked(AllShapes);
+
+        SyntaxTree subject = compilation.SyntaxTrees.Single();
+        Compilation edited = compilation.ReplaceSyntaxTree(subject, GeneratorHarness.ParseText(AllShapes.Replace("void Do();", "void Do(); void DoMore();", StringComparison.Ordinal), subject.FilePath));
+        GeneratorRunResult run = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(run.TrackedSteps[PluginContractGenerator.DeclaredStep]));
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(run.TrackedOutputSteps.SelectMany(static s => s.Value)));
+        Assert.Contains("DoMore()", run.GeneratedSources.Single(static s => s.HintName == "Demo_IEverything_Proxy.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    private static (GeneratorDriver Driver, CSharpCompilation Compilation) RunTracked(string source)
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new PluginContractGenerator().AsSourceGenerator()],
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGenerators(compilation);
+        Assert.Equal(2, driver.GetRunResult().GeneratedTrees.Length);
+        return (driver, compilation);
+    }
+
+    private static IncrementalStepRunReason[] Reasons(IEnumerable<IncrementalGeneratorRunStep> steps)
+        => [.. steps.SelectMany(static s => s.Outputs).Select(static o => o.Reason)];
 }
