@@ -127,7 +127,7 @@ public sealed partial class PluginContractGenerator
                     WriteTracked(writer, contract, method.ReturnType, invoke);
                     break;
                 case ReturnKind.AsyncEnumerable or ReturnKind.Enumerable or ReturnKind.UntypedEnumerable:
-                    WriteEnumerate(writer, method.Kind, method.ElementType!, method.Parameters, $"{Call(method, "t")}.{method.Name}{typeArguments}(", ")");
+                    WriteEnumerate(writer, method.Kind, method.ElementType, method.Parameters, $"{Call(method, "t")}.{method.Name}{typeArguments}(", ")");
                     break;
                 default:
                     WriteLeased(writer, contract, invoke, returns: method.Kind != ReturnKind.Void);
@@ -165,11 +165,11 @@ public sealed partial class PluginContractGenerator
                         string target = Call(property, "t");
                         if (property.IsIndexer)
                         {
-                            WriteEnumerate(writer, property.Kind, property.ElementType!, property.Parameters, target + "[", "]");
+                            WriteEnumerate(writer, property.Kind, property.ElementType, property.Parameters, target + "[", "]");
                         }
                         else
                         {
-                            WriteEnumerate(writer, property.Kind, property.ElementType!, property.Parameters, $"{target}.{property.Name}", "");
+                            WriteEnumerate(writer, property.Kind, property.ElementType, property.Parameters, $"{target}.{property.Name}", "");
                         }
 
                         break;
@@ -236,8 +236,9 @@ public sealed partial class PluginContractGenerator
         /// when the sequence is enumerated, once per enumeration, under a lease held until the
         /// enumerator is disposed.
         /// </summary>
-        private static void WriteEnumerate(SourceWriter writer, ReturnKind kind, string element, EquatableArray<ParameterModel> parameters, string open, string close)
+        private static void WriteEnumerate(SourceWriter writer, ReturnKind kind, string? element, EquatableArray<ParameterModel> parameters, string open, string close)
         {
+            System.Diagnostics.Debug.Assert(element is not null, "The parser gives every sequence its element type.");
             string stateType;
             string state;
             string stateArguments;

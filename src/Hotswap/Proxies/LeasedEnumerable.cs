@@ -19,7 +19,7 @@ internal sealed class LeasedEnumerable<TContract, TState, T>(
 
         // The caller may keep the enumerator across awaits and threads (a foreach in an async
         // method): the lease moves to the generation's shared count, which any thread may release.
-        PluginGeneration generation = lease.MakeShared()!;
+        PluginGeneration generation = lease.MakeShared()!; // a lease from Enter always has a generation
         try
         {
             return new Enumerator(start(target, state).GetEnumerator(), generation);
@@ -41,6 +41,7 @@ internal sealed class LeasedEnumerable<TContract, TState, T>(
     {
         private IEnumerator<T>? _inner = inner;
         private PluginGeneration? _generation = generation;
+        // default! here and below: Current before the first MoveNext or after the last is unspecified, as for any enumerator.
         private T _current = default!;
 
         public T Current => _current;
