@@ -52,6 +52,11 @@ internal static class Diagnostics
         "A plugin contract property cannot have an init accessor",
         "Property '{0}' of plugin contract '{1}' has an init accessor; a proxy cannot initialize the plugin's object. Use a set accessor or a method.");
 
+    public static readonly DiagnosticDescriptor EnumerableByRef = Error(
+        "HSW010",
+        "An enumerable member cannot take ref, out or in parameters or ref struct arguments",
+        "Member '{0}' of plugin contract '{1}' returns IEnumerable or IEnumerable<T> and takes parameter '{2}' by reference or as a ref struct; the proxy calls the plugin when the sequence is enumerated, so it must keep the arguments. Pass it by value.");
+
     private static DiagnosticDescriptor Error(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description: "See docs/proxies.md, section " + id + ".");
 }

@@ -12,6 +12,8 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
 
     public int Count => _items?.Length ?? 0;
 
+    public T this[int index] => (_items ?? [])[index];
+
     public bool Equals(EquatableArray<T> other)
     {
         T[] a = _items ?? [];

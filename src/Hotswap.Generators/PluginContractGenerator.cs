@@ -1,4 +1,4 @@
-using System.Text;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -10,12 +10,26 @@ namespace Hotswap.Generators;
 /// <c>PluginHost.GetProxy&lt;T&gt;</c> finds it without reflection.
 /// </summary>
 /// <remarks>
+/// <para>
+/// This part owns the incremental pipeline and nothing else: the <see cref="Parser"/> turns each
+/// contract's symbol into a <see cref="ParsedContract"/> (an equatable model and its diagnostics),
+/// which is what the pipeline caches; the output step reports the diagnostics and hands each model
+/// to the <see cref="Emitter"/>. An edit that leaves every model equal re-emits nothing.
+/// </para>
+/// <para>
 /// Proxies are emitted only into a compilation that references the Hotswap runtime (a host): a
 /// contract assembly gets the diagnostics for its contracts, the host gets the proxies.
+/// </para>
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
-public sealed class PluginContractGenerator : IIncrementalGenerator
+public sealed partial class PluginContractGenerator : IIncrementalGenerator
 {
+    /// <summary>The tracking name of the step that parses the contracts declared in the compilation.</summary>
+    internal const string DeclaredStep = "DeclaredContracts";
+
+    /// <summary>The tracking name of the step that parses the contracts of referenced assemblies.</summary>
+    internal const string ReferencedStep = "ReferencedContracts";
+
     private const string AttributeName = "Hotswap.PluginContractAttribute";
 
     /// <inheritdoc/>
@@ -24,101 +38,50 @@ public sealed class PluginContractGenerator : IIncrementalGenerator
         IncrementalValueProvider<bool> isHost = context.CompilationProvider
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName("Hotswap.PluginProxy`1") is not null);
 
-        IncrementalValuesProvider<ContractProxy> declared = context.SyntaxProvider.ForAttributeWithMetadataName(
-            AttributeName,
-            static (node, _) => node is InterfaceDeclarationSyntax,
-            static (syntax, cancellationToken) => ProxyEmitter.Build((INamedTypeSymbol)syntax.TargetSymbol, sameAssembly: true, cancellationToken));
+        IncrementalValuesProvider<ParsedContract> declared = context.SyntaxProvider.ForAttributeWithMetadataName(
+                AttributeName,
+                static (node, _) => node is InterfaceDeclarationSyntax,
+                static (syntax, cancellationToken) => Parser.Parse((INamedTypeSymbol)syntax.TargetSymbol, sameAssembly: true, cancellationToken))
+            .WithTrackingName(DeclaredStep);
 
-        IncrementalValueProvider<EquatableArray<ContractProxy>> referenced = context.CompilationProvider
+        // Runs again on every compilation; its result is compared by value, so an unchanged set of
+        // referenced contracts stops there.
+        IncrementalValueProvider<EquatableArray<ParsedContract>> referenced = context.CompilationProvider
             .Combine(isHost)
-            .Select(static (input, cancellationToken) => input.Right ? FindReferenced(input.Left, cancellationToken) : default);
+            .Select(static (input, cancellationToken) => input.Right ? Parser.FindReferenced(input.Left, cancellationToken) : default)
+            .WithTrackingName(ReferencedStep);
 
         context.RegisterSourceOutput(
             declared.Collect().Combine(referenced).Combine(isHost),
             static (output, input) => Emit(output, input.Left.Left, input.Left.Right, input.Right));
     }
 
-    private static void Emit(SourceProductionContext output, IEnumerable<ContractProxy> declared, EquatableArray<ContractProxy> referenced, bool isHost)
+    private static void Emit(SourceProductionContext output, ImmutableArray<ParsedContract> declared, EquatableArray<ParsedContract> referenced, bool isHost)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var registrations = new StringBuilder();
-        foreach (ContractProxy proxy in declared.Concat(referenced))
+        var emitted = new List<ContractModel>();
+        foreach (ParsedContract contract in declared.Concat(referenced))
         {
-            if (!seen.Add(proxy.ContractName))
+            if (!seen.Add(contract.Name))
             {
                 continue;
             }
 
-            foreach (DiagnosticInfo diagnostic in proxy.Diagnostics)
+            foreach (DiagnosticInfo diagnostic in contract.Diagnostics)
             {
                 output.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
 
-            if (!isHost || proxy.Source is null)
+            if (isHost && contract.Model is { } model)
             {
-                continue;
+                output.AddSource(model.ProxyName + ".g.cs", Emitter.EmitProxy(model));
+                emitted.Add(model);
             }
-
-            output.AddSource(proxy.ProxyName + ".g.cs", proxy.Source);
-            registrations.Append("            global::Hotswap.PluginProxyRegistry.Register<").Append(proxy.ContractName)
-                .Append(">(static binding => new global::Hotswap.Generated.").Append(proxy.ProxyName).Append("(binding));\n");
         }
 
-        if (registrations.Length == 0)
+        if (emitted.Count > 0)
         {
-            return;
-        }
-
-        output.AddSource("HotswapProxyRegistration.g.cs", new StringBuilder()
-            .Append("// <auto-generated/>\n#nullable enable\n\n")
-            .Append("namespace Hotswap.Generated\n{\n")
-            .Append("    [global::System.CodeDom.Compiler.GeneratedCode(\"Hotswap.Generators\", null)]\n")
-            .Append("    internal static class HotswapProxyRegistration\n    {\n")
-            .Append("        [global::System.Runtime.CompilerServices.ModuleInitializer]\n")
-            .Append("        internal static void Register()\n        {\n")
-            .Append(registrations)
-            .Append("        }\n    }\n}\n")
-            .ToString());
-    }
-
-    /// <summary>Finds the contracts declared in referenced assemblies that can see the attribute.</summary>
-    private static EquatableArray<ContractProxy> FindReferenced(Compilation compilation, CancellationToken cancellationToken)
-    {
-        var found = new List<ContractProxy>();
-        foreach (IAssemblySymbol assembly in compilation.SourceModule.ReferencedAssemblySymbols)
-        {
-            if (!assembly.Modules.Any(static m => m.ReferencedAssemblies.Any(static a => a.Name == "Hotswap.Abstractions")))
-            {
-                continue; // cannot carry the attribute: skip the frameworks and unrelated libraries
-            }
-
-            Walk(assembly.GlobalNamespace, found, cancellationToken);
-        }
-
-        return new EquatableArray<ContractProxy>(found.ToArray());
-    }
-
-    private static void Walk(INamespaceOrTypeSymbol container, List<ContractProxy> found, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        foreach (ISymbol member in container.GetMembers())
-        {
-            if (member is INamespaceSymbol ns)
-            {
-                Walk(ns, found, cancellationToken);
-            }
-            else if (member is INamedTypeSymbol type)
-            {
-                if (type.TypeKind == TypeKind.Interface && type.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == AttributeName))
-                {
-                    found.Add(ProxyEmitter.Build(type, sameAssembly: false, cancellationToken));
-                }
-
-                if (type.GetTypeMembers().Length > 0)
-                {
-                    Walk(type, found, cancellationToken);
-                }
-            }
+            output.AddSource("HotswapProxyRegistration.g.cs", Emitter.EmitRegistration(emitted));
         }
     }
 }

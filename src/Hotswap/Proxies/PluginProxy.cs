@@ -132,6 +132,22 @@ public abstract class PluginProxy<TContract>
     protected IAsyncEnumerable<T> Enumerate<TState, T>(TState state, Func<TContract, TState, IAsyncEnumerable<T>> start)
         => new LeasedAsyncEnumerable<TContract, TState, T>(this, state, start);
 
+    /// <summary>
+    /// Returns a sequence that, each time it is enumerated, leases the current generation, calls
+    /// <paramref name="start"/> on the plugin's export, and holds the lease until the enumerator is disposed.
+    /// </summary>
+    /// <remarks>
+    /// A lazy sequence (an iterator, a LINQ query) runs plugin code on every step, so the plugin is
+    /// called when the sequence is enumerated, once per enumeration, not when the member returns.
+    /// </remarks>
+    /// <typeparam name="TState">The call's arguments.</typeparam>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="state">The call's arguments.</param>
+    /// <param name="start">Calls the plugin's member.</param>
+    /// <returns>The sequence.</returns>
+    protected IEnumerable<T> Enumerate<TState, T>(TState state, Func<TContract, TState, IEnumerable<T>> start)
+        => new LeasedEnumerable<TContract, TState, T>(this, state, start);
+
     /// <summary>Creates the tracker of one event of the contract: handlers follow every reload to the current version.</summary>
     /// <typeparam name="THandler">The event's delegate type.</typeparam>
     /// <param name="add">Subscribes a handler on an export.</param>

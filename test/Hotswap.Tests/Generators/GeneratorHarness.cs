@@ -19,14 +19,7 @@ internal static class GeneratorHarness
     /// <summary>Runs the generator on <paramref name="source"/>, with the Hotswap runtime referenced (a host) or not (a contract assembly).</summary>
     public static GeneratorOutcome Run(string source, bool host = true, IEnumerable<MetadataReference>? extra = null, string assemblyName = "Subject")
     {
-        IEnumerable<MetadataReference> references = host
-            ? s_references
-            : s_references.Where(static r => Path.GetFileName(r.Display) != "Hotswap.dll");
-        CSharpCompilation compilation = CSharpCompilation.Create(
-            assemblyName,
-            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), path: "Subject.cs")],
-            references.Concat(extra ?? []),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+        CSharpCompilation compilation = CreateCompilation(source, host, extra, assemblyName);
         GeneratorDriver driver = CSharpGeneratorDriver.Create(new PluginContractGenerator())
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         GeneratorDriverRunResult run = driver.GetRunResult();
@@ -37,6 +30,22 @@ internal static class GeneratorHarness
             [.. output.GetDiagnostics().Where(static d => d.Severity == DiagnosticSeverity.Error)],
             run.Results.SelectMany(static r => r.GeneratedSources).ToDictionary(static s => s.HintName, static s => s.SourceText.ToString(), StringComparer.Ordinal));
     }
+
+    /// <summary>The compilation <see cref="Run"/> gives the generator: <paramref name="source"/> as Subject.cs, with the Hotswap runtime referenced (a host) or not.</summary>
+    public static CSharpCompilation CreateCompilation(string source, bool host = true, IEnumerable<MetadataReference>? extra = null, string assemblyName = "Subject")
+    {
+        IEnumerable<MetadataReference> references = host
+            ? s_references
+            : s_references.Where(static r => Path.GetFileName(r.Display) != "Hotswap.dll");
+        return CSharpCompilation.Create(
+            assemblyName,
+            [ParseText(source, "Subject.cs")],
+            references.Concat(extra ?? []),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+    }
+
+    /// <summary>Parses <paramref name="source"/> as the harness's compilations do.</summary>
+    public static SyntaxTree ParseText(string source, string path) => CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), path: path);
 
     /// <summary>Compiles <paramref name="source"/> into an in-memory assembly, for use as a referenced contract assembly.</summary>
     public static MetadataReference CompileReference(string source, string assemblyName)

@@ -119,7 +119,8 @@ internal static class PublicApiFormatter
 
     private static bool IsCompilerGenerated(MethodInfo method) => method.Name is "<Clone>$" || method.GetCustomAttribute<CompilerGeneratedAttribute>() is not null && method.Name is "Equals" or "GetHashCode" or "ToString" or "PrintMembers" or "Deconstruct" or "op_Equality" or "op_Inequality";
 
-    private static bool IsInitOnly(MethodInfo setter) => setter.ReturnParameter.GetRequiredCustomModifiers().Any(m => m == typeof(IsExternalInit));
+    // By name: the generator's netstandard2.0 polyfill of IsExternalInit is visible here too (InternalsVisibleTo), so the type name alone is ambiguous.
+    private static bool IsInitOnly(MethodInfo setter) => setter.ReturnParameter.GetRequiredCustomModifiers().Any(static m => m.FullName == "System.Runtime.CompilerServices.IsExternalInit");
 
     private static string Access(MethodBase method) => method.IsPublic ? "public " : "protected ";
 

@@ -143,4 +143,57 @@ public sealed class ShapesService(PluginLocation where) : IShapes
             yield return i;
         }
     }
+
+    public Task<string> WaitingTask => WaitAndRecordAsync(nameof(WaitingTask));
+
+    public ValueTask<string> WaitingValueTask => new(WaitAndRecordAsync(nameof(WaitingValueTask)));
+
+    public Task TouchingTask => WaitAndRecordAsync(nameof(TouchingTask));
+
+    public ValueTask TouchingValueTask => new(WaitAndRecordAsync(nameof(TouchingValueTask)));
+
+    public IAsyncEnumerable<string> Streaming => StreamAsync(3, nameof(Streaming));
+
+    public IEnumerable<string> Lazy(int count)
+    {
+        where.Record($"{Tag}:lazy");
+        return Yield(count);
+    }
+
+    public IEnumerable<string> LazyItems => Lazy(3);
+
+    public System.Collections.IEnumerable LazyUntyped(int count)
+    {
+        where.Record($"{Tag}:lazy");
+        return YieldUntyped(count);
+    }
+
+    private async Task<string> WaitAndRecordAsync(string gate)
+    {
+        ProbeGate g = where.Session.Gate(gate);
+        g.Enter();
+        await g.Released.ConfigureAwait(false);
+        where.Record($"{Tag}:{gate}");
+        return Tag;
+    }
+
+    private IEnumerable<string> Yield(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            yield return $"{Tag}:{i}";
+        }
+
+        where.Record($"{Tag}:yielded");
+    }
+
+    private System.Collections.IEnumerable YieldUntyped(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            yield return $"{Tag}:{i}";
+        }
+
+        where.Record($"{Tag}:yielded");
+    }
 }

@@ -64,6 +64,30 @@ public interface IShapes : IShapesBase
     IAsyncEnumerable<string> StreamAsync(int count, string? gate);
 
     IAsyncEnumerable<int> RangeAsync();
+
+    /// <summary>Awaits the probe gate named after the property inside the plugin, records "version:WaitingTask", and returns the version that served it.</summary>
+    Task<string> WaitingTask { get; }
+
+    /// <summary>As <see cref="WaitingTask"/>, with the gate and event named "WaitingValueTask".</summary>
+    ValueTask<string> WaitingValueTask { get; }
+
+    /// <summary>As <see cref="WaitingTask"/>, with the gate and event named "TouchingTask".</summary>
+    Task TouchingTask { get; }
+
+    /// <summary>As <see cref="WaitingTask"/>, with the gate and event named "TouchingValueTask".</summary>
+    ValueTask TouchingValueTask { get; }
+
+    /// <summary>The items of <see cref="StreamAsync"/> with a count of 3 and the gate "Streaming".</summary>
+    IAsyncEnumerable<string> Streaming { get; }
+
+    /// <summary>Records "version:lazy" when called, and returns a lazy sequence of "version:i" for i in [0, count) that records "version:yielded" at its end.</summary>
+    IEnumerable<string> Lazy(int count);
+
+    /// <summary>The sequence of <see cref="Lazy"/> with a count of 3.</summary>
+    IEnumerable<string> LazyItems { get; }
+
+    /// <summary>As <see cref="Lazy"/>, through a non-generic iterator.</summary>
+    System.Collections.IEnumerable LazyUntyped(int count);
 }
 
 /// <summary>A value passed by <see langword="in"/>.</summary>
