@@ -149,7 +149,7 @@ internal static class SoakRunner
 
             if (options.Reloads >= 10 && i % (options.Reloads / 10) == 0)
             {
-                progress.WriteLine($"soak: {i}/{options.Reloads} reloads, {callers.Sum(static c => Volatile.Read(ref c.Stats.Calls)):N0} calls, {retired - unloads.Unloaded - unloads.Stuck} retired versions waiting for their unload");
+                progress.WriteLine($"soak: {i}/{options.Reloads} reloads, {callers.Sum(static c => Volatile.Read(ref c.Stats.Calls)):N0} calls since the first, {retired - unloads.Unloaded - unloads.Stuck} retired version(s) waiting for their unload");
             }
         }
 
