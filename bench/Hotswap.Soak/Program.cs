@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Hotswap.Soak;
 
 /// <summary>
@@ -19,7 +21,32 @@ internal static class Program
             return error is null ? 0 : 2;
         }
 
-        SoakReport report = await SoakRunner.RunAsync(options, Console.Error).ConfigureAwait(false);
+        // Ctrl+C (or SIGTERM) stops the reloads early; the run still waits for the unloads, reports
+        // and deletes its plugins root. A second Ctrl+C ends the process at once.
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = !stop.IsCancellationRequested;
+            stop.Cancel();
+        };
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+
+        SoakReport report;
+        try
+        {
+            report = await SoakRunner.RunAsync(options, Console.Error, stop.Token).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The setup failed (the plugin not built, the first load failed): nothing was soaked.
+            await Console.Error.WriteLineAsync($"soak: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
         if (options.Json)
         {
             using Stream output = Console.OpenStandardOutput();

@@ -16,6 +16,7 @@ internal sealed class SoakOptions
           --json            print the report as JSON instead of text
           --help            print this
 
+        Ctrl+C (or SIGTERM) stops the reloads early; the run still reports, and counts as failed.
         Exit code: 0 when every check passed, 1 when one failed, 2 for a bad command line.
         """;
 

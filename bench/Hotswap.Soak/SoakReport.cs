@@ -17,6 +17,9 @@ internal sealed class SoakReport
 
     public required TimeSpan ReloadingTime { get; init; }
 
+    /// <summary>Gets the reloads run: fewer than asked for when the run was stopped early.</summary>
+    public required int ReloadsRun { get; init; }
+
     public required int ReloadsPublished { get; init; }
 
     public required int ReloadsFailed { get; init; }
@@ -112,6 +115,11 @@ internal sealed class SoakReport
         get
         {
             var failures = new List<string>();
+            if (ReloadsRun < Options.Reloads)
+            {
+                failures.Add(Invariant($"stopped after {ReloadsRun:N0} of {Options.Reloads:N0} reloads"));
+            }
+
             Expect(failures, Calls.Failed, "failed calls");
             Expect(failures, Calls.Mixed, "mixed-version calls");
             Expect(failures, Calls.Stale, "stale calls");
@@ -186,6 +194,7 @@ internal sealed class SoakReport
 
         w.WriteEndArray();
         w.WriteNumber("reloadsRequested", Options.Reloads);
+        w.WriteNumber("reloadsRun", ReloadsRun);
         w.WriteNumber("threads", Options.Threads);
         w.WriteNumber("plugins", Options.Plugins);
         w.WriteString("machine", Machine);

@@ -81,6 +81,11 @@ internal sealed class SoakRoot : IDisposable
 
     private static void Delete(string path)
     {
+        if (!Directory.Exists(path))
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(path, recursive: true);

@@ -17,7 +17,7 @@ internal static class SoakRunner
 {
     private static readonly TimeSpan s_collectBound = TimeSpan.FromSeconds(10);
 
-    public static async Task<SoakReport> RunAsync(SoakOptions options, TextWriter progress)
+    public static async Task<SoakReport> RunAsync(SoakOptions options, TextWriter progress, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         int plugins = options.Plugins;
@@ -80,7 +80,7 @@ internal static class SoakRunner
         if (options.Baseline > TimeSpan.Zero && callers.Count > 0)
         {
             progress.WriteLine($"soak: {options.Threads} thread(s) calling, {options.Baseline.TotalSeconds:0} s before the first reload");
-            await Task.Delay(options.Baseline).ConfigureAwait(false);
+            await Task.Delay(options.Baseline, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         var baselineStats = new CallStats[callers.Count];
@@ -102,8 +102,10 @@ internal static class SoakRunner
         long retired = 0, mostWaiting = 0;
         int[] serving = new int[plugins]; // index into root.Versions[k] of the version serving
         long reloadingStarted = Stopwatch.GetTimestamp();
-        for (int i = 1; i <= options.Reloads; i++)
+        int reloads = 0;
+        for (int i = 1; i <= options.Reloads && !cancellationToken.IsCancellationRequested; i++)
         {
+            reloads = i;
             for (int k = 0; k < plugins; k++)
             {
                 root.Activate(k, 1 - serving[k]);
@@ -154,6 +156,11 @@ internal static class SoakRunner
         }
 
         TimeSpan reloading = Stopwatch.GetElapsedTime(reloadingStarted);
+        if (reloads < options.Reloads)
+        {
+            progress.WriteLine($"soak: stopped after {reloads} of {options.Reloads} reloads");
+        }
+
         foreach (Caller caller in callers)
         {
             caller.Stop();
@@ -194,6 +201,7 @@ internal static class SoakRunner
             Duration = Stopwatch.GetElapsedTime(started),
             CallingTime = calling,
             ReloadingTime = reloading,
+            ReloadsRun = reloads,
             ReloadsPublished = published,
             ReloadsFailed = failed,
             ReloadFailedEvents = unloads.ReloadFailed,
