@@ -26,7 +26,7 @@ internal sealed class LeasedEnumerable<TContract, TState, T>(
         }
         catch
         {
-            generation.ReleaseShared();
+            generation.Leases.ReleaseShared();
             throw;
         }
     }
@@ -78,7 +78,7 @@ internal sealed class LeasedEnumerable<TContract, TState, T>(
             }
             finally
             {
-                Interlocked.Exchange(ref _generation, null)?.ReleaseShared();
+                Interlocked.Exchange(ref _generation, null)?.Leases.ReleaseShared();
             }
         }
     }

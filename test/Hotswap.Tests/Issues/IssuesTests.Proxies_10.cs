@@ -36,14 +36,14 @@ public sealed class ProxyIssuesTests : IDisposable
             // A witness lease on generation 1 lets the test read its lease count after the switch.
             using GenerationLease witness = host.Acquire();
             var first = (PluginGeneration)witness.Generation;
-            Assert.Equal(2, first.Leases);
+            Assert.Equal(2, first.Leases.Count);
 
             await SwitchToV2Async(host, shapes);
             Assert.False(call.IsCompleted);
-            Assert.Equal(2, first.Leases);
+            Assert.Equal(2, first.Leases.Count);
 
             witness.Dispose();
-            Assert.Equal(1, first.Leases); // the pending call's own lease
+            Assert.Equal(1, first.Leases.Count); // the pending call's own lease
             Assert.DoesNotContain("shapes:OnFree", _root.Events);
 
             gate.Release();
@@ -75,21 +75,21 @@ public sealed class ProxyIssuesTests : IDisposable
 
             using GenerationLease witness = host.Acquire();
             var first = (PluginGeneration)witness.Generation;
-            Assert.Equal(2, first.Leases);
+            Assert.Equal(2, first.Leases.Count);
 
             await SwitchToV2Async(host, shapes);
             Assert.False(next.IsCompleted);
-            Assert.Equal(2, first.Leases);
+            Assert.Equal(2, first.Leases.Count);
 
             gate.Release();
             Assert.True(await next);
             Assert.Equal("v1:1", enumerator.Current);
             Assert.True(await enumerator.MoveNextAsync());
             Assert.False(await enumerator.MoveNextAsync());
-            Assert.Equal(2, first.Leases); // held until the enumerator is disposed
+            Assert.Equal(2, first.Leases.Count); // held until the enumerator is disposed
 
             await enumerator.DisposeAsync();
-            Assert.Equal(1, first.Leases);
+            Assert.Equal(1, first.Leases.Count);
             Assert.DoesNotContain("shapes:OnFree", _root.Events);
 
             witness.Dispose();
@@ -113,10 +113,10 @@ public sealed class ProxyIssuesTests : IDisposable
 
             using GenerationLease witness = host.Acquire();
             var first = (PluginGeneration)witness.Generation;
-            Assert.Equal(2, first.Leases);
+            Assert.Equal(2, first.Leases.Count);
 
             await SwitchToV2Async(host, shapes);
-            Assert.Equal(2, first.Leases);
+            Assert.Equal(2, first.Leases.Count);
 
             // The rest of the sequence still runs on the version that started it.
             Assert.True(enumerator.MoveNext());
@@ -124,12 +124,12 @@ public sealed class ProxyIssuesTests : IDisposable
             Assert.True(enumerator.MoveNext());
             Assert.Equal("v1:2", enumerator.Current);
             Assert.False(enumerator.MoveNext());
-            Assert.Equal(2, first.Leases); // held until the enumerator is disposed, not merely until the last item
+            Assert.Equal(2, first.Leases.Count); // held until the enumerator is disposed, not merely until the last item
 
             var disposable = Assert.IsAssignableFrom<IDisposable>(enumerator);
             disposable.Dispose();
             disposable.Dispose();
-            Assert.Equal(1, first.Leases);
+            Assert.Equal(1, first.Leases.Count);
             Assert.DoesNotContain("shapes:OnFree", _root.Events);
 
             witness.Dispose();
@@ -159,7 +159,7 @@ public sealed class ProxyIssuesTests : IDisposable
             Assert.Single(_root.Events, "shapes:v2:lazy");
 
             using GenerationLease lease = host.Acquire();
-            Assert.Equal(1, ((PluginGeneration)lease.Generation).Leases); // every enumeration released its lease
+            Assert.Equal(1, ((PluginGeneration)lease.Generation).Leases.Count); // every enumeration released its lease
         }
     }
 
