@@ -108,6 +108,27 @@ public sealed partial class IssuesTests : IDisposable
     }
 
     [Fact]
+    public async Task ReloadAsync_FailsAfterANewVersionKeptTheVault_TheFailedVaultIsCleared()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost(o => o.ExtensionFactory = static () => new VaultExtension());
+        (await host.LoadAsync()).EnsureSuccess();
+        _root.Probe.Set("alpha.keepVault", "true");
+        _root.Probe.Set("alpha.throwIn", "RestoreState");
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+
+        ReloadResult failed = await host.ReloadAsync();
+
+        Assert.Equal(ReloadPhase.RestoreState, failed.Error!.Phase);
+        Vault kept = Assert.IsType<Vault>(Assert.Single(_root.Probe.Kept));
+        Assert.Equal(2, kept.Generation);
+        Assert.False(kept.TryGetExtension(out VaultExtension? _));
+        using GenerationLease serving = host.Acquire();
+        Assert.True(serving.Generation.Vault.TryGetExtension(out VaultExtension? extension));
+        Assert.Equal("v1#1", extension.Contributions["alpha"]);
+    }
+
+    [Fact]
     public async Task ReloadAsync_CoalescedWithALaterRequestWithoutData_GetsTheNewestData()
     {
         await _root.PublishAsync(Fixtures.GreeterV1, "alpha");

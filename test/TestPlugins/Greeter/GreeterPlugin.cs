@@ -81,6 +81,11 @@ public sealed class GreeterPlugin : Plugin
             extension.Register(_where.PluginName, $"{Tag}#{vault.Generation}");
         }
 
+        if (_where.Setting("keepVault") == "true")
+        {
+            _where.Session.Keep(vault); // what a plugin should not do: the test looks at the vault later
+        }
+
         if (_where.Setting("countInits") == "true")
         {
             vault.DataBag.GetOrAdd("inits", () => new StrongBox<int>()).Value++;

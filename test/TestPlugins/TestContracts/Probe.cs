@@ -87,6 +87,8 @@ public sealed class ProbeSession
     /// <summary>A host-side reference to a plugin object, as a leaky host cache would keep it; dropped when the session closes.</summary>
     public void Keep(object value) => _kept.Add(value);
 
+    public IReadOnlyList<object> Kept => [.. _kept];
+
     public ProbeGate Gate(string name) => _gates.GetOrAdd(name, static _ => new ProbeGate());
 }
 
