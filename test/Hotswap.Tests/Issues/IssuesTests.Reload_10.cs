@@ -50,11 +50,14 @@ public sealed partial class IssuesTests : IDisposable
             Assert.Throws<KeyNotFoundException>(() => host.Invoke<IGreeter, string, string>($"ghost-{i}", static (g, s) => g.Greet(s), "you"));
         }
 
+        // A plugin published later gets the next id of the names loaded, not of the names asked for.
         await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        await _root.PublishAsync(Fixtures.GreeterV2, "bravo");
         (await host.ReloadAsync()).EnsureSuccess();
 
         using GenerationLease lease = host.Acquire();
-        Assert.Single(((PluginGeneration)lease.Generation).Exports);
+        Assert.Equal(2, ((PluginGeneration)lease.Generation).Exports.Length);
+        Assert.Equal("v2:hello you", host.GetProxy<IGreeter>("bravo").Greet("you"));
     }
 
     [Fact]
