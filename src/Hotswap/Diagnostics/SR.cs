@@ -105,6 +105,7 @@ internal static class SR
 
     public static string HookName(ReloadPhase phase) => phase switch
     {
+        ReloadPhase.Load => "Loading the assembly and creating the plugin",
         ReloadPhase.Reloadable => "the Reloadable property",
         ReloadPhase.Export => "Export()",
         ReloadPhase.OnLoad => "OnLoadAsync",

@@ -58,6 +58,21 @@ internal sealed class LifecycleHooks
         return task.Result; // completed successfully: WaitAsync threw otherwise
     }
 
+    /// <summary>Runs a step that executes plugin code before the plugin exists (loading its assembly runs module initializers; creating it runs its constructor).</summary>
+    /// <param name="version">The version being loaded.</param>
+    /// <param name="phase">The phase, named in a timeout.</param>
+    /// <param name="step">The step; it throws <see cref="PluginLoadException"/> for what it refuses.</param>
+    /// <param name="cancellationToken">Cancels the reload; rethrown as is.</param>
+    /// <returns>A task that completes when the step did.</returns>
+    /// <exception cref="PluginLoadException">The step failed or timed out.</exception>
+    public async Task RunStepAsync(PluginVersion version, ReloadPhase phase, Action step, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = new CancellationTokenSource(_timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        Task task = Task.Run(step, CancellationToken.None);
+        await WaitAsync(version, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Tells whether a hook's failure is that it never returned (as opposed to threw, or gave up when its token was cancelled).</summary>
     /// <param name="exception">The failure from <see cref="RunAsync"/> or <see cref="CallAsync{T}"/>.</param>
     /// <returns><see langword="true"/> when the hook's code may still be running.</returns>

@@ -83,21 +83,19 @@ internal sealed class ReloadTransaction
             PluginVersion version;
             if (source.Static is { } registration)
             {
-                version = PluginLoader.LoadStatic(registration);
+                // The factory is the plugin's constructor: bounded like every other piece of plugin code.
+                PluginVersion? created = null;
+                var placeholder = new PluginVersion(registration.Name, StaticPluginRegistration.Version, registration.PluginType.Assembly.Location, isStatic: true);
+                await _host.Hooks.RunStepAsync(placeholder, ReloadPhase.Construct, () => created = PluginLoader.LoadStatic(registration), _cancellationToken).ConfigureAwait(false);
+                version = created!; // the step completed: LoadStatic returned.
                 _fresh.Add(version);
             }
             else
             {
                 version = _verified[source.Name];
                 _fresh.Add(version);
-                try
-                {
-                    PluginLoader.Load(version, _host.Assemblies);
-                }
-                catch (Exception ex) when (ex is not PluginLoadException)
-                {
-                    throw new PluginLoadException(version.Name, ReloadPhase.Load, version.EntryAssemblyPath, SR.Unexpected(ex), ex);
-                }
+                PluginVersion loading = version;
+                await _host.Hooks.RunStepAsync(version, ReloadPhase.Load, () => Load(loading), _cancellationToken).ConfigureAwait(false);
             }
 
             bool reloadable = await _host.Hooks.CallAsync(version, ReloadPhase.Reloadable, static p => p.Reloadable, _cancellationToken).ConfigureAwait(false);
@@ -107,6 +105,19 @@ internal sealed class ReloadTransaction
             {
                 _replaced[version] = old;
             }
+        }
+    }
+
+    /// <summary>Loads the assembly and creates the plugin (its module initializers and constructor run here), naming plugin, phase and file in any failure.</summary>
+    private void Load(PluginVersion version)
+    {
+        try
+        {
+            PluginLoader.Load(version, _host.Assemblies);
+        }
+        catch (Exception ex) when (ex is not PluginLoadException)
+        {
+            throw new PluginLoadException(version.Name, ReloadPhase.Load, version.EntryAssemblyPath, SR.Unexpected(ex), ex);
         }
     }
 

@@ -158,6 +158,8 @@ public sealed partial class IssuesTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Construct", ReloadPhase.Load)]
+    [InlineData("Reloadable", ReloadPhase.Reloadable)]
     [InlineData("OnLoad", ReloadPhase.OnLoad)]
     [InlineData("OnInit", ReloadPhase.OnInit)]
     [InlineData("SaveState", ReloadPhase.SaveState)]
