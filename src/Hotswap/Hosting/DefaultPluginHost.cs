@@ -30,7 +30,7 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
     {
         ILoggerFactory loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _source = new GenerationSource(loggerFactory.CreateLogger("Hotswap.PluginHost"));
-        _host = new HostRuntime(options, _source, loggerFactory);
+        _host = new HostRuntime(options, _source, loggerFactory, ObserveTelemetry);
         _retirement = new Retirement(_host, _source, this, options.UnloadForcedCollections);
         _background = new HostBackground(_host, options, TakeStatus);
         string? root = _host.Root;
@@ -98,6 +98,7 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         }
 
         await _background.StopAsync().ConfigureAwait(false);
+        _host.Telemetry.Dispose();
         Volatile.Write(ref _lastPluginId, null);
     }
 
@@ -277,6 +278,18 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
             _retirement.RetiringVersions,
             _retirement.StuckVersions,
             _reloads.Loading);
+    }
+
+    /// <summary>What the observable instruments report; called when a metrics listener collects.</summary>
+    private HostTelemetry.Observation ObserveTelemetry()
+    {
+        Retirement? retirement = _retirement; // null only while the constructor runs
+        return new HostTelemetry.Observation(
+            _source.Current?.Leases.Count ?? 0,
+            retirement?.DrainingCalls ?? 0,
+            retirement?.RetiringVersions.Count ?? 0,
+            retirement?.StuckVersions.Count ?? 0,
+            LiveContexts: 0);
     }
 
     void IHostEvents.OnReloading(ReloadingEventArgs args) => OnReloading(args);

@@ -8,8 +8,9 @@ namespace Hotswap;
 /// </summary>
 internal sealed class HostRuntime
 {
-    public HostRuntime(PluginHostOptions options, GenerationSource source, ILoggerFactory loggerFactory)
+    public HostRuntime(PluginHostOptions options, GenerationSource source, ILoggerFactory loggerFactory, Func<HostTelemetry.Observation> observe)
     {
+        Telemetry = new HostTelemetry(options.MeterFactory, observe);
         Root = string.IsNullOrWhiteSpace(options.PluginsRoot) ? null : Path.GetFullPath(options.PluginsRoot);
         Time = options.TimeProvider;
         LifecycleTimeout = options.LifecycleTimeout;
@@ -43,6 +44,9 @@ internal sealed class HostRuntime
     public ILogger Logger { get; }
 
     public LifecycleHooks Hooks { get; }
+
+    /// <summary>Gets the host's metrics and traces.</summary>
+    public HostTelemetry Telemetry { get; }
 
     public PluginIds Ids { get; }
 

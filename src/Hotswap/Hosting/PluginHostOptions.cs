@@ -36,6 +36,14 @@ public sealed class PluginHostOptions
     /// <value><see cref="TimeProvider.System"/> by default.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Gets or sets the factory of the <c>Hotswap</c> meter (see docs/observability.md): under
+    /// dependency injection, the container's <see cref="System.Diagnostics.Metrics.IMeterFactory"/>,
+    /// so that its instruments are scoped to the container.
+    /// </summary>
+    /// <value><see langword="null"/> by default: the host records on one process-wide <c>Hotswap</c> meter.</value>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>Gets or sets the host services offered to plugins through <see cref="IPluginContext.Services"/>.</summary>
     /// <value><see langword="null"/> by default: plugins see an empty provider.</value>
     public IServiceProvider? Services { get; set; }

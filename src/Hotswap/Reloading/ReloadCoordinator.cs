@@ -145,12 +145,13 @@ internal sealed class ReloadCoordinator
         }
     }
 
-    /// <summary>One reload, from discovery to the retirement of the previous generation.</summary>
+    /// <summary>One reload, from discovery to the retirement of the previous generation, traced as one activity with a child per phase.</summary>
     private async Task<ReloadResult> ExecuteAsync(object? data, CancellationToken cancellationToken)
     {
         long started = _host.Time.GetTimestamp();
         PluginGeneration? serving = _source.Current;
         long servingNumber = serving?.Number ?? 0;
+        using System.Diagnostics.Activity? activity = HostTelemetry.StartReload(servingNumber);
         _events.OnReloading(new ReloadingEventArgs(servingNumber));
         Log.ReloadStarting(_host.Logger, servingNumber, _host.Root ?? "(static plugins only)");
 
@@ -159,22 +160,26 @@ internal sealed class ReloadCoordinator
         PluginGeneration generation;
         try
         {
-            plan = Plan(serving);
+            plan = Phase("discover", () => Plan(serving));
             if (!plan.HasWork)
             {
                 // Nothing to do: no lifecycle call, no new generation, no new vault.
                 var unchanged = new ReloadResult(servingNumber, published: false, plan.Outcomes(), null, _host.Time.GetElapsedTime(started));
                 Log.ReloadNothingChanged(_host.Logger, servingNumber);
+                _host.Telemetry.RecordReload(activity, unchanged);
                 _events.OnReloaded(new ReloadedEventArgs(unchanged));
                 return unchanged;
             }
 
-            transaction = new ReloadTransaction(_host, serving, plan, data, cancellationToken);
-            await transaction.VerifyAsync().ConfigureAwait(false);
-            await transaction.LoadAsync().ConfigureAwait(false);
-            transaction.Link();
-            await transaction.InitializeAsync().ConfigureAwait(false);
-            generation = await transaction.CommitAsync(_retirement.OnDrained).ConfigureAwait(false);
+            ReloadTransaction tx = transaction = new ReloadTransaction(_host, serving, plan, data, cancellationToken);
+            await PhaseAsync("verify", tx.VerifyAsync).ConfigureAwait(false);
+            await PhaseAsync("load", tx.LoadAsync).ConfigureAwait(false);
+            Phase("link", () =>
+            {
+                tx.Link();
+                return true;
+            });
+            await PhaseAsync("initialize", tx.InitializeAsync).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Isolation boundary: whatever fails before the commit, the new versions are rolled back and the serving generation stays.
         catch (Exception ex)
@@ -195,25 +200,58 @@ internal sealed class ReloadCoordinator
             Loading = [];
             var failed = new ReloadResult(servingNumber, published: false, plan?.FailedOutcomes() ?? [], error, _host.Time.GetElapsedTime(started));
             Log.ReloadFailed(_host.Logger, error.PluginName ?? SR.AllPlugins, error.Phase, error.FilePath ?? "", error);
+            _host.Telemetry.RecordReload(activity, failed);
             _events.OnReloadFailed(new ReloadFailedEventArgs(failed));
             return failed;
         }
 
-        // 6. Switch: one atomic write; new calls lease the new generation from here on.
-        _source.Publish(generation);
-        Loading = [];
-
-        // 7. Retire: the previous generation drains in the background.
-        if (serving is not null)
+        // 5b to 7, which cannot fail: the commit, the switch (one atomic write; new calls lease the
+        // new generation from here on) and the retirement of the previous generation.
+        using (HostTelemetry.StartPhase("switch"))
         {
-            _retirement.Retire(serving);
+            generation = await transaction.CommitAsync(_retirement.OnDrained).ConfigureAwait(false);
+            _source.Publish(generation);
+            Loading = [];
+            if (serving is not null)
+            {
+                _retirement.Retire(serving);
+            }
         }
 
         _events.OnStatusChanged();
         var result = new ReloadResult(generation.Number, published: true, plan.Outcomes(), null, _host.Time.GetElapsedTime(started));
         Log.ReloadSucceeded(_host.Logger, generation.Number, result.Duration.TotalMilliseconds, string.Join(", ", result.Plugins));
+        _host.Telemetry.RecordReload(activity, result);
         _events.OnReloaded(new ReloadedEventArgs(result));
         return result;
+
+        static T Phase<T>(string name, Func<T> step)
+        {
+            using System.Diagnostics.Activity? phase = HostTelemetry.StartPhase(name);
+            try
+            {
+                return step();
+            }
+            catch (Exception ex)
+            {
+                HostTelemetry.Fail(phase, ex);
+                throw;
+            }
+        }
+
+        static async Task PhaseAsync(string name, Func<Task> step)
+        {
+            using System.Diagnostics.Activity? phase = HostTelemetry.StartPhase(name);
+            try
+            {
+                await step().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                HostTelemetry.Fail(phase, ex);
+                throw;
+            }
+        }
     }
 
     /// <summary>Step 1: reads the plugins root and plans; the host's status names what is about to be loaded before discovery ends.</summary>

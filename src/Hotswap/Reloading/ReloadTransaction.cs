@@ -119,6 +119,13 @@ internal sealed class ReloadTransaction
         {
             throw new PluginLoadException(version.Name, ReloadPhase.Load, version.EntryAssemblyPath, SR.Unexpected(ex), ex);
         }
+        finally
+        {
+            if (version.LoadContext is not null)
+            {
+                _host.Telemetry.ContextCreated(); // live until proven collected, whether the load succeeded or not
+            }
+        }
     }
 
     /// <summary>Step 4: fills imports and orders every version of the next generation by dependency (ties by name).</summary>

@@ -28,6 +28,7 @@ internal sealed class Retirement
     private readonly Lock _gate = new();
     private readonly Dictionary<PluginGeneration, RetiringGeneration> _generations = [];
     private readonly Dictionary<PluginVersionInfo, int> _retiring = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, System.Diagnostics.Activity> _unloads = new();
 
     public Retirement(HostRuntime host, GenerationSource source, IHostEvents events, int forcedCollections)
     {
@@ -39,6 +40,18 @@ internal sealed class Retirement
 
     /// <summary>Gets the retired versions reported stuck and still alive.</summary>
     public IReadOnlyList<PluginVersionInfo> StuckVersions => _watchdog.StuckVersions;
+
+    /// <summary>Gets the number of leases held on retired generations that have not drained yet.</summary>
+    public long DrainingCalls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _generations.Keys.Where(static g => !g.IsDrained).Sum(static g => g.Leases.Count);
+            }
+        }
+    }
 
     /// <summary>Gets the retired versions still draining or waiting to be proven unloaded, ordered.</summary>
     public IReadOnlyList<PluginVersionInfo> RetiringVersions
@@ -192,6 +205,11 @@ internal sealed class Retirement
         var problems = new Dictionary<PluginVersion, (string? Problem, bool Hung)>();
         foreach (PluginVersion version in versions)
         {
+            if (HostTelemetry.StartUnload(version.Info) is { } activity)
+            {
+                _unloads[version.Info] = activity;
+            }
+
             _events.OnUnloading(new UnloadingEventArgs(version.Info));
             problems[version] = await FreeAsync(version).ConfigureAwait(false);
         }
@@ -219,6 +237,10 @@ internal sealed class Retirement
             else
             {
                 Untrack(version.Info); // a static plugin: freed, nothing to unload.
+                if (_unloads.TryRemove(version.Info, out System.Diagnostics.Activity? activity))
+                {
+                    activity.Stop();
+                }
             }
         }
     }
@@ -276,6 +298,7 @@ internal sealed class Retirement
     private void ReportUnloaded(PluginVersionInfo version, TimeSpan elapsed, int collections)
     {
         Untrack(version);
+        _host.Telemetry.RecordUnload(_unloads.TryRemove(version, out System.Diagnostics.Activity? activity) ? activity : null, version, elapsed, collected: true, cause: null);
         _events.OnStatusChanged();
         Log.VersionUnloaded(_host.Logger, version.PluginName, version.Version, elapsed.TotalMilliseconds, collections);
         _events.OnUnloaded(new UnloadedEventArgs(version, elapsed, collections));
@@ -284,6 +307,7 @@ internal sealed class Retirement
     private void ReportStuck(PluginVersionInfo version, TimeSpan elapsed, string cause)
     {
         Untrack(version);
+        _host.Telemetry.RecordUnload(_unloads.TryRemove(version, out System.Diagnostics.Activity? activity) ? activity : null, version, elapsed, collected: false, cause);
         _events.OnStatusChanged();
         Log.UnloadStuck(_host.Logger, version.PluginName, version.Version, elapsed.TotalMilliseconds, cause);
         _events.OnUnloadStuck(new UnloadStuckEventArgs(version, elapsed, cause));
