@@ -109,6 +109,7 @@ internal sealed class ReloadCoordinator
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stopping.Dispose(); // no reload runs or can start: nothing reads the token any more
     }
 
     private async Task PumpAsync(TaskCompletionSource<ReloadResult> completion, object? data)
