@@ -12,7 +12,7 @@ internal static class SR
 
     public static string Positive(string key) => $"{key} must be positive.";
 
-    public static string PositiveOrInfinite(string key) => $"{key} must be positive (or -00:00:00.001, infinite).";
+    public static string PositiveOrInfinite(string key) => $"{key} must be positive, or -00:00:00.001 for no limit.";
 
     public static string NotNegative(string key) => $"{key} must not be negative.";
 
