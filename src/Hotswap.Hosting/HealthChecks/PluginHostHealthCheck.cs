@@ -22,7 +22,8 @@ internal sealed class PluginHostHealthCheck(PluginHost host, PluginHostState sta
 
         if (snapshot.Stopped || generation == 0)
         {
-            string why = snapshot.Stopped ? SR.HealthStopped
+            // A host that loaded once and serves nothing now was disposed, by the hosted service or by its owner.
+            string why = snapshot.Stopped || snapshot.Last is { Succeeded: true } ? SR.HealthStopped
                 : snapshot.Last is { Succeeded: false, Error: { } failed } ? SR.HealthFirstLoadFailed(failed)
                 : SR.HealthNotLoaded;
             return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, why, data: data));

@@ -80,6 +80,32 @@ public sealed class HealthCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task CheckHealth_ReportedAFailedReload_KeepsNothingOfTheFailedVersion()
+    {
+        var time = new ManualTimeProvider();
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        using IHost host = TestGenericHost.Build(TestGenericHost.Settings(_root), services =>
+        {
+            services.AddSingleton<TimeProvider>(time);
+            services.AddHotswap().AddHealthChecks();
+        });
+        await host.StartAsync();
+        PluginHost plugins = host.Services.GetRequiredService<PluginHost>();
+        var observer = new HostObserver(plugins);
+
+        _root.Probe.Set("alpha.throwIn", "OnInit");
+        PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        Assert.False((await plugins.ReloadAsync()).Succeeded);
+        Assert.Equal(HealthStatus.Degraded, (await CheckAsync(host)).Status);
+
+        // The check holds the failure's message, not its exception (whose stack trace is the failed version's code).
+        await time.AdvanceUntilAsync(observer.WhenUnloaded("alpha", v2.Version), TimeSpan.FromMilliseconds(100));
+        Assert.Empty(observer.Stuck);
+        Assert.Equal(HealthStatus.Degraded, (await CheckAsync(host)).Status);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task CheckHealth_RetiredVersionNotCollected_DegradedNamingTheVersionAndCause()
     {
         var time = new ManualTimeProvider();
