@@ -204,6 +204,73 @@ public sealed class AddHotswapTests : IDisposable
         Assert.Empty(observer.Stuck);
     }
 
+    [Fact]
+    public async Task StopAsync_CallOutlastsUnloadTimeout_KeepsWaitingWithinTheShutdownTimeout()
+    {
+        var time = new ManualTimeProvider();
+        var logs = new RecordingLoggerFactory();
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        Dictionary<string, string?> settings = TestGenericHost.Settings(_root);
+        settings["Hotswap:UnloadTimeout"] = "00:00:05";
+        using IHost host = TestGenericHost.Build(settings, services =>
+        {
+            services.AddSingleton<TimeProvider>(time);
+            services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
+            services.AddHotswap(o => o.LoggerFactory = logs);
+        });
+        await host.StartAsync();
+        PluginHost plugins = host.Services.GetRequiredService<PluginHost>();
+        var observer = new HostObserver(plugins);
+        ProbeGate gate = _root.Probe.Gate("long");
+        Task<object?> call = Task.Run(() => plugins.Invoke("alpha", "block", "long"));
+        await gate.Entered;
+
+        Task stop = host.StopAsync();
+        await time.WaitForTimerAsync();
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        // PluginHost.DisposeAsync gave up waiting at UnloadTimeout (it logs event 11); the stop still waits for the call.
+        UnloadStuckEventArgs draining = await observer.WhenStuck("alpha", v1.Version);
+        Assert.True(draining.StillDraining);
+        await logs.WhenLogged(11).WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.False(stop.IsCompleted);
+        gate.Release();
+        Assert.Equal("v1:unblocked", await call);
+        await stop;
+        Assert.Contains(new PluginVersionInfo("alpha", v1.Version), observer.Unloading.Select(e => e.Version));
+        await time.AdvanceUntilAsync(observer.WhenUnloaded("alpha", v1.Version), TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public async Task StopAsync_ShutdownTimeoutEndsFirst_ReturnsWhileTheCallGoesOnToFinish()
+    {
+        var time = new ManualTimeProvider();
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        using IHost host = TestGenericHost.Build(TestGenericHost.Settings(_root), services =>
+        {
+            services.AddSingleton<TimeProvider>(time);
+            services.AddHotswap();
+        });
+        await host.StartAsync();
+        PluginHost plugins = host.Services.GetRequiredService<PluginHost>();
+        var observer = new HostObserver(plugins);
+        ProbeGate gate = _root.Probe.Gate("late");
+        Task<object?> call = Task.Run(() => plugins.Invoke("alpha", "block", "late"));
+        await gate.Entered;
+
+        using (var shutdown = new CancellationTokenSource())
+        {
+            await shutdown.CancelAsync();
+            await host.StopAsync(shutdown.Token);
+        }
+
+        Assert.False(call.IsCompleted);
+        gate.Release();
+        Assert.Equal("v1:unblocked", await call);
+        await time.AdvanceUntilAsync(observer.WhenUnloaded("alpha", v1.Version), TimeSpan.FromMilliseconds(50));
+        Assert.Single(_root.Events, "alpha:OnFree");
+    }
+
     /// <summary>An application service that has the contract injected, as a controller or a worker would.</summary>
     private sealed class GreetingService(IGreeter greeter)
     {
