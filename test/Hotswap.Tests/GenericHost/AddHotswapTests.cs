@@ -97,7 +97,7 @@ public sealed class AddHotswapTests : IDisposable
     }
 
     [Fact]
-    public async Task StartAsync_NoPluginsRoot_ThrowsNamingTheSettingOfTheSectionUsed()
+    public async Task StartAsync_WatchWithoutPluginsRootInAnotherSection_ThrowsNamingItsKeys()
     {
         using IHost host = TestGenericHost.Build(new Dictionary<string, string?> { ["Plugins:Hotswap:Watch"] = "true" }, services => services.AddHotswap("Plugins:Hotswap"));
 
