@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Options;
+
+namespace Hotswap.Hosting;
+
+/// <summary>
+/// Validates <see cref="PluginHostOptions"/> under DI (run at start by <c>ValidateOnStart</c>): the
+/// rules of <see cref="PluginHost.Create"/>, every error at once, each naming its setting as the
+/// configuration does (<c>Hotswap:LifecycleTimeout must be positive.</c>), and the settings of the
+/// section that could not be read at all.
+/// </summary>
+internal sealed class PluginHostOptionsValidator(HotswapConfiguration configuration, IServiceProvider services) : IValidateOptions<PluginHostOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PluginHostOptions options)
+    {
+        if (name != Options.DefaultName)
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var errors = new List<string>();
+        if (configuration.Section(services) is { } section)
+        {
+            // Read again only for the errors: the binder left unreadable values at their defaults.
+            PluginHostSettings.Bind(section, new PluginHostOptions(), configuration, errors);
+        }
+
+        string root = configuration.Key(nameof(PluginHostOptions.PluginsRoot));
+        if (options.PluginsRoot is not null && string.IsNullOrWhiteSpace(options.PluginsRoot))
+        {
+            errors.Add(SR.RootBlank(root));
+        }
+
+        if (options.LifecycleTimeout <= TimeSpan.Zero && options.LifecycleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add(SR.PositiveOrInfinite(configuration.Key(nameof(PluginHostOptions.LifecycleTimeout))));
+        }
+
+        if (options.UnloadTimeout <= TimeSpan.Zero)
+        {
+            errors.Add(SR.Positive(configuration.Key(nameof(PluginHostOptions.UnloadTimeout))));
+        }
+
+        if (options.UnloadForcedCollections < 1)
+        {
+            errors.Add(SR.Positive(configuration.Key(nameof(PluginHostOptions.UnloadForcedCollections))));
+        }
+
+        if (options.WatchDebounce < TimeSpan.Zero)
+        {
+            errors.Add(SR.NotNegative(configuration.Key(nameof(PluginHostOptions.WatchDebounce))));
+        }
+
+        if (options.PollingInterval <= TimeSpan.Zero)
+        {
+            errors.Add(SR.Positive(configuration.Key(nameof(PluginHostOptions.PollingInterval))));
+        }
+
+        if (options.StatusInterval <= TimeSpan.Zero)
+        {
+            errors.Add(SR.Positive(configuration.Key(nameof(PluginHostOptions.StatusInterval))));
+        }
+
+        if (options.Watch && string.IsNullOrWhiteSpace(options.PluginsRoot))
+        {
+            errors.Add(SR.WatchNeedsRoot(configuration.Key(nameof(PluginHostOptions.Watch)), root));
+        }
+
+        if (options.TimeProvider is null)
+        {
+            errors.Add(SR.Required(nameof(PluginHostOptions) + "." + nameof(PluginHostOptions.TimeProvider)));
+        }
+
+        if (errors.Count == 0)
+        {
+            CheckWithCreate(options, root, errors);
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// Lets <see cref="PluginHost.Create"/> judge what only it can see: the static plugins added with
+    /// <see cref="PluginHostOptions.AddStatic"/> (which make the plugins root optional, and must have
+    /// unique names). Creating a host starts nothing (no file, timer or thread until <c>LoadAsync</c>),
+    /// so the trial host is dropped without disposing it.
+    /// </summary>
+    private static void CheckWithCreate(PluginHostOptions options, string root, List<string> errors)
+    {
+        try
+        {
+            _ = PluginHost.Create(options);
+        }
+        catch (ArgumentException ex)
+        {
+            // With every other rule checked above, a host with no plugins root fails here only when it
+            // has no static plugins either: name the setting. Anything else is Create's own sentence.
+            errors.Add(options.PluginsRoot is null && ex.Message.Contains(nameof(PluginHostOptions.PluginsRoot), StringComparison.Ordinal)
+                ? SR.RootRequired(root)
+                : ex.Message);
+        }
+    }
+}
