@@ -37,6 +37,21 @@ public sealed class AddHotswapTests : IDisposable
     }
 
     [Fact]
+    public async Task AddHotswap_ContainerWithMetrics_RecordsOnTheContainersHotswapMeter()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        using IHost host = TestGenericHost.Build(TestGenericHost.Settings(_root), static services => services.AddHotswap());
+        var meters = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var reloads = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "Hotswap", "hotswap.reloads");
+
+        await host.StartAsync();
+
+        Assert.Equal("published", reloads.LastMeasurement?.Tags["hotswap.reload.outcome"]);
+        Assert.Same(meters, host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PluginHostOptions>>().Value.MeterFactory);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void AddHotswap_Configuration_BindsEachSettingAndTakesLoggingTimeAndServicesFromTheContainer()
     {
         var time = new ManualTimeProvider();
