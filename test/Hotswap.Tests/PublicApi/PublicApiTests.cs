@@ -12,6 +12,7 @@ public sealed class PublicApiTests
     [Theory]
     [InlineData("Hotswap.Abstractions")]
     [InlineData("Hotswap")]
+    [InlineData("Hotswap.AspNetCore")]
     public void PublicApi_MatchesApprovedText(string assemblyName)
     {
         Assembly assembly = Assembly.Load(assemblyName);
@@ -31,7 +32,7 @@ public sealed class PublicApiTests
     public void PublicAsyncMethods_TakeACancellationTokenLast()
     {
         var offenders = new List<string>();
-        foreach (Type type in new[] { typeof(Plugin).Assembly, typeof(PluginHost).Assembly }.SelectMany(a => a.GetExportedTypes()))
+        foreach (Type type in new[] { typeof(Plugin).Assembly, typeof(PluginHost).Assembly, typeof(IPluginEndpoints).Assembly }.SelectMany(a => a.GetExportedTypes()))
         {
             foreach (MethodInfo method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
             {
@@ -54,7 +55,7 @@ public sealed class PublicApiTests
     [Fact]
     public void PublicTypes_AreSealedAbstractStaticOrInterfaces()
     {
-        Type[] open = [.. new[] { typeof(Plugin).Assembly, typeof(PluginHost).Assembly }
+        Type[] open = [.. new[] { typeof(Plugin).Assembly, typeof(PluginHost).Assembly, typeof(IPluginEndpoints).Assembly }
             .SelectMany(a => a.GetExportedTypes())
             .Where(t => t.IsClass && !t.IsAbstract && !t.IsSealed)];
 
