@@ -111,6 +111,24 @@ public sealed class PluginEndpointsTests : IDisposable
     }
 
     [Fact]
+    public async Task DisposeAsync_HostWhoseEndpointsAreMapped_UnloadsTheServingVersion()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.WebGreeterV1, "web");
+        PluginHost host = _root.CreateHost();
+        var observer = new HostObserver(host);
+        (await host.LoadAsync()).EnsureSuccess();
+        await using PluginWebApp web = await PluginWebApp.StartAsync(WebServer.TestServer, app => app.MapPluginEndpoints(host));
+        Assert.Equal("v1 v1", await web.GetStringAsync("/hello"));
+
+        // The web app outlives the host: its endpoint table must not keep the last version loaded.
+        await host.DisposeAsync();
+        await observer.WhenUnloaded("web", v1.Version);
+
+        using HttpResponseMessage after = await web.Client.GetAsync("/hello");
+        Assert.Contains(after.StatusCode, new[] { HttpStatusCode.NotFound, HttpStatusCode.ServiceUnavailable });
+    }
+
+    [Fact]
     public async Task Reload_BetweenRoutingAndExecution_RunsTheLeasedGenerationsEndpoint()
     {
         await _root.PublishAsync(Fixtures.WebGreeterV1, "web");
