@@ -76,6 +76,31 @@ public sealed class StatusPageTests : IDisposable
         Assert.Contains($"<td class=\"version\">{v1.Version}</td>", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MapHotswapStatus_WithARequestInFlight_ReportsTheCallsInFlightTheHostWrote()
+    {
+        var time = new ManualTimeProvider();
+        await _root.PublishAsync(Fixtures.WebGreeterV1, "web");
+        await using PluginHost host = _root.CreateHost(o => o.TimeProvider = time);
+        (await host.LoadAsync()).EnsureSuccess();
+        await using PluginWebApp web = await StartAsync(host);
+        TestContracts.ProbeGate gate = _root.Probe.Gate("flight");
+        Task<HttpResponseMessage> held = web.Client.GetAsync("/hold/flight");
+        await gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        time.Advance(new PluginHostOptions().StatusInterval); // the host rewrites its status file on this clock
+
+        using (JsonDocument status = await GetJsonAsync(web, "/hotswap.json"))
+        {
+            Assert.Equal(1, status.RootElement.GetProperty("callsInFlight").GetInt64());
+            Assert.Equal(time.GetUtcNow(), status.RootElement.GetProperty("callsInFlightAt").GetDateTimeOffset());
+        }
+
+        gate.Release();
+        using HttpResponseMessage response = await held.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("v1", await response.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("GET", "/hotswap")]
     [InlineData("GET", "/hotswap.json")]
