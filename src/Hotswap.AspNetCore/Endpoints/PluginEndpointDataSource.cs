@@ -84,15 +84,11 @@ internal sealed class PluginEndpointDataSource : EndpointDataSource, IDisposable
     {
         _host.Reloaded -= OnReloaded;
         _host.Unloading -= OnUnloading;
-        CancellationTokenSource changed;
         lock (_buildGate)
         {
             _disposed = true;
             _current = GenerationEndpoints.None;
-            changed = _changed;
         }
-
-        changed.Dispose();
     }
 
     /// <summary>Runs one request on the generation it leases; the lease is released when the response has completed.</summary>
@@ -217,8 +213,9 @@ internal sealed class PluginEndpointDataSource : EndpointDataSource, IDisposable
             return;
         }
 
+        // Not disposed: a reader may have just read this source and be about to take its Token,
+        // which a disposed source refuses. It holds no timer, so the collector is enough.
         changed.Cancel();
-        changed.Dispose();
     }
 
     /// <summary>Maps every contributing plugin of a leased generation and wraps its endpoints.</summary>
