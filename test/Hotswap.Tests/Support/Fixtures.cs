@@ -23,6 +23,8 @@ public static class Fixtures
     public const string WorkerV2 = "Worker.V2";
     public const string ShapesV1 = "Shapes.V1";
     public const string ShapesV2 = "Shapes.V2";
+    public const string WebGreeterV1 = "WebGreeter.V1";
+    public const string WebGreeterV2 = "WebGreeter.V2";
 
     private static readonly Dictionary<string, string> s_paths = typeof(Fixtures).Assembly
         .GetCustomAttributes<FixtureAttribute>()
