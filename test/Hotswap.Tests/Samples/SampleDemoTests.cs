@@ -33,4 +33,26 @@ public sealed class SampleDemoTests
         Assert.Matches(@"swap duration:\s+[\d.]+ ms", output);
         Assert.Matches(@"context collected:\s+yes", output);
     }
+
+    [Fact]
+    public async Task WebDemo_SwapsUnderHttpLoad_NoFailedRequestAndEveryOldVersionCollected()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Fixtures.PathOf("sample-Web"));
+        start.ArgumentList.Add("--demo");
+        using Process demo = Process.Start(start)!;
+        Task<string> stdout = demo.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = demo.StandardError.ReadToEndAsync();
+        await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        string output = (await stdout).ReplaceLineEndings("\n");
+
+        Assert.True(demo.ExitCode == 0, $"exit {demo.ExitCode}\n{output}\n{await stderr}");
+        Assert.Contains("All 6 checks held.", output);
+        Assert.DoesNotContain("[FAILED]", output);
+        Assert.Matches(@"served by v1 / v2:\s+[1-9][\d,]* / [1-9][\d,]*", output);
+        Assert.Matches(@"non-2xx responses:\s+0\n", output);
+        Assert.Matches(@"transport errors:\s+0\n", output);
+        Assert.Matches(@"latency while swapping p50 / p99:\s+[\d.]+ / [\d.]+ ms", output);
+        Assert.Matches(@"old versions collected:\s+(\d+) of \1", output);
+    }
 }
