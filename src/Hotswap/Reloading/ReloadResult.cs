@@ -4,8 +4,9 @@ namespace Hotswap;
 
 /// <summary>The result of <see cref="PluginHost.LoadAsync"/> or <see cref="PluginHost.ReloadAsync"/>.</summary>
 /// <remarks>
-/// A failed result keeps the exception thrown by plugin code, and through its stack trace the
-/// failed version's code; drop the result once it has been reported.
+/// A failed result's <see cref="Error"/> holds a host-side copy of the exception thrown by plugin
+/// code (its type name, message and stack trace, as text): keeping the result keeps nothing of the
+/// failed version, which is unloaded and watched like a retired one.
 /// </remarks>
 public sealed class ReloadResult
 {
