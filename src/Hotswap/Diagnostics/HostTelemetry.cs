@@ -122,18 +122,21 @@ internal sealed class HostTelemetry : IDisposable
             return null;
         }
 
+        // A root: it ends long after this flow moved on (a rollback runs inside the reload's activity),
+        // so it neither takes the ambient activity as its parent nor stays the ambient one.
         Activity? previous = Activity.Current;
-        Activity? activity = Source.CreateActivity(TelemetryConstants.UnloadActivity, ActivityKind.Internal, parentContext: default);
-        if (activity is null)
+        Activity.Current = null;
+        try
         {
-            return null;
+            Activity? activity = Source.StartActivity(TelemetryConstants.UnloadActivity, ActivityKind.Internal);
+            activity?.SetTag(TelemetryConstants.PluginTag, version.PluginName);
+            activity?.SetTag(TelemetryConstants.VersionTag, version.Version);
+            return activity;
         }
-
-        activity.SetTag(TelemetryConstants.PluginTag, version.PluginName);
-        activity.SetTag(TelemetryConstants.VersionTag, version.Version);
-        activity.Start();
-        Activity.Current = previous; // it ends long after this flow moved on: never its parent
-        return activity;
+        finally
+        {
+            Activity.Current = previous;
+        }
     }
 
     /// <summary>Ends a version's unload: its activity and the unload duration histogram.</summary>

@@ -134,6 +134,27 @@ public sealed class TelemetryTests : IDisposable
         Assert.Equal("Failed", plugin.Tags.Single(static t => t.Key == "hotswap.plugin.outcome").Value);
         Assert.Contains(failed.Events, static e => e.Name == "exception");
         Assert.NotEqual(v2.Manifest.Version, plugin.Tags.Single(static t => t.Key == "hotswap.plugin.version").Value);
+
+        // The rolled-back version's unload (run inside the failed reload) is a root of its own, never a child of the reload.
+        Assert.DoesNotContain(ChildActivities(stopped, failed), static a => a.OperationName == "hotswap.unload");
+    }
+
+    [Fact]
+    public void StartUnload_InsideAReloadActivity_IsARootAndLeavesTheAmbientActivityAlone()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == "Hotswap",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using Activity reload = HostTelemetry.StartReload(1)!;
+
+        using Activity unload = HostTelemetry.StartUnload(new PluginVersionInfo("alpha", "v1"))!;
+
+        Assert.Null(unload.Parent);
+        Assert.Equal(default, unload.ParentSpanId);
+        Assert.Same(reload, Activity.Current);
     }
 
     private static long Measured(MetricCollector<long> collector, string state)
@@ -148,7 +169,7 @@ public sealed class TelemetryTests : IDisposable
     }
 
     private static string[] Children(List<Activity> stopped, Activity parent)
-        => [.. ChildActivities(stopped, parent).OrderBy(static a => a.StartTimeUtc).Select(static a => a.OperationName["hotswap.reload.".Length..])];
+        => [.. ChildActivities(stopped, parent).OrderBy(static a => a.StartTimeUtc).Select(static a => a.OperationName.StartsWith("hotswap.reload.", StringComparison.Ordinal) ? a.OperationName["hotswap.reload.".Length..] : a.OperationName)];
 
     /// <summary>A meter factory of the test's own, so the instruments read are this test's host's only.</summary>
     private sealed class TestMeterFactory : IMeterFactory
