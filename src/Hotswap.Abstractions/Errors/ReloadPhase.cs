@@ -33,6 +33,12 @@ public enum ReloadPhase
     /// <summary>Calling <see cref="Plugin.OnInitAsync"/>.</summary>
     OnInit,
 
+    /// <summary>Calling <see cref="Plugin.WarmUpAsync"/>: the new version's code runs once before any caller reaches it.</summary>
+    WarmUp,
+
+    /// <summary>Calling <see cref="Plugin.CheckHealthAsync"/>: the new version says whether it is fit to serve.</summary>
+    HealthGate,
+
     /// <summary>Calling <see cref="Plugin.SaveState"/> on the version being replaced.</summary>
     SaveState,
 

@@ -12,6 +12,7 @@ namespace Hotswap;
 /// <item><description><see cref="Reloadable"/> and <see cref="Export"/>;</description></item>
 /// <item><description><see cref="OnLoadAsync"/> (after every plugin of the new generation was created);</description></item>
 /// <item><description><see cref="OnInitAsync"/> (after the generation's <see cref="Vault"/> was built; again, at the commit, for each later generation the version is carried into);</description></item>
+/// <item><description><see cref="WarmUpAsync"/>, then <see cref="CheckHealthAsync"/>, before any caller can reach the new version;</description></item>
 /// <item><description><see cref="RestoreState"/>, with what the version it replaces returned from <see cref="SaveState"/>;</description></item>
 /// <item><description>calls through <see cref="Invoke"/> while the version serves;</description></item>
 /// <item><description><see cref="OnFreeAsync"/>, once, after the last call that used this version returned.</description></item>
@@ -70,6 +71,35 @@ public abstract class Plugin
     /// <param name="cancellationToken">Cancelled when the reload is abandoned or times out.</param>
     /// <returns>A task that completes when the plugin is initialized.</returns>
     public virtual Task OnInitAsync(Vault vault, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Called on a new version after its <see cref="OnInitAsync"/> and before the switch, to run its
+    /// hot paths once: code in a collectible load context gets no ReadyToRun and no tiered
+    /// compilation, so whatever runs here is compiled before the first caller arrives instead of on
+    /// its time.
+    /// </summary>
+    /// <remarks>
+    /// The previous version is still serving while this runs. An exception, or not completing within
+    /// the host's lifecycle timeout, fails the reload (phase <see cref="ReloadPhase.WarmUp"/>): the
+    /// previous version keeps serving. Touch nothing outside the version (no writes to shared state):
+    /// the reload may still fail after this.
+    /// </remarks>
+    /// <param name="cancellationToken">Cancelled when the reload is abandoned or times out.</param>
+    /// <returns>A task that completes when the version is warm.</returns>
+    public virtual Task WarmUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Called on a new version after <see cref="WarmUpAsync"/> and before the switch: says whether the
+    /// version is fit to serve (its dependencies reachable, its configuration valid).
+    /// </summary>
+    /// <remarks>
+    /// <see cref="PluginHealth.Unhealthy"/> fails the reload (phase <see cref="ReloadPhase.HealthGate"/>)
+    /// with the reason given, and the previous version keeps serving; so does an exception or the
+    /// lifecycle timeout.
+    /// </remarks>
+    /// <param name="cancellationToken">Cancelled when the reload is abandoned or times out.</param>
+    /// <returns><see cref="PluginHealth.Healthy"/> (the default) or <see cref="PluginHealth.Unhealthy"/> with a reason.</returns>
+    public virtual Task<PluginHealth> CheckHealthAsync(CancellationToken cancellationToken) => Task.FromResult(PluginHealth.Healthy);
 
     /// <summary>
     /// Called once, after the last call that used this version returned and no generation

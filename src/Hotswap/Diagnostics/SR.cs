@@ -110,6 +110,8 @@ internal static class SR
         ReloadPhase.Export => "Export()",
         ReloadPhase.OnLoad => "OnLoadAsync",
         ReloadPhase.OnInit => "OnInitAsync",
+        ReloadPhase.WarmUp => "WarmUpAsync",
+        ReloadPhase.HealthGate => "CheckHealthAsync",
         ReloadPhase.Free => "OnFreeAsync",
         _ => phase.ToString(),
     };
@@ -180,4 +182,6 @@ internal static class SR
     public static string FreeHung(TimeSpan timeout) => $"OnFreeAsync did not return within {timeout.TotalSeconds:0.###} s (PluginHostOptions.LifecycleTimeout): its code is still running on a thread (a blocking wait?), so the version cannot be unloaded until it returns. ";
 
     public const string FinalizerBlocked = "The finalizer thread did not finish within the watchdog's wait: a finalizer somewhere in the process is blocked, and no load context can be collected until it returns. ";
+
+    public static string Unhealthy(string reason) => $"the new version is not fit to serve: {reason} (CheckHealthAsync); the previous version keeps serving.";
 }

@@ -141,8 +141,9 @@ internal sealed class ReloadTransaction
     }
 
     /// <summary>
-    /// Step 5, for the new versions only: <c>OnLoadAsync</c>, the vault, <c>OnInitAsync</c>, then the
-    /// state handoff (<c>SaveState</c> on the version replaced, <c>RestoreState</c> on its successor).
+    /// Step 5, for the new versions only: <c>OnLoadAsync</c>, the vault, <c>OnInitAsync</c>,
+    /// <c>WarmUpAsync</c>, the health gate (<c>CheckHealthAsync</c>), then the state handoff
+    /// (<c>SaveState</c> on the version replaced, <c>RestoreState</c> on its successor).
     /// </summary>
     /// <returns>A task that completes when every new version is initialized.</returns>
     /// <exception cref="PluginLoadException">A hook failed or timed out, or the vault cannot be built.</exception>
@@ -165,6 +166,25 @@ internal sealed class ReloadTransaction
         foreach (PluginVersion version in _fresh)
         {
             await _host.Hooks.RunAsync(version, ReloadPhase.OnInit, (p, ct) => p.OnInitAsync(vault, ct), _cancellationToken).ConfigureAwait(false);
+        }
+
+        // Before the switch, while the previous generation serves: the new versions run their hot
+        // paths once (compiled now, not on a caller's time), then say whether they are fit to serve.
+        Phase = ReloadPhase.WarmUp;
+        foreach (PluginVersion version in _fresh)
+        {
+            await _host.Hooks.RunAsync(version, ReloadPhase.WarmUp, static (p, ct) => p.WarmUpAsync(ct), _cancellationToken).ConfigureAwait(false);
+        }
+
+        Phase = ReloadPhase.HealthGate;
+        foreach (PluginVersion version in _fresh)
+        {
+            PluginHealth health = default;
+            await _host.Hooks.RunAsync(version, ReloadPhase.HealthGate, async (p, ct) => health = await p.CheckHealthAsync(ct).ConfigureAwait(false), _cancellationToken).ConfigureAwait(false);
+            if (!health.IsHealthy)
+            {
+                throw new PluginLoadException(version.Name, ReloadPhase.HealthGate, version.EntryAssemblyPath, SR.Unhealthy(health.Reason!)); // not healthy: a reason is set.
+            }
         }
 
         Phase = ReloadPhase.SaveState;

@@ -36,6 +36,8 @@ public sealed class PluginHostLoadTests : IDisposable
                 "alpha:OnLoad", "bravo:OnLoad", "charlie:OnLoad",
                 "host:Vault",
                 "alpha:OnInit", "bravo:OnInit", "charlie:OnInit",
+                "alpha:WarmUp", "bravo:WarmUp", "charlie:WarmUp",
+                "alpha:CheckHealth", "bravo:CheckHealth", "charlie:CheckHealth",
             ],
             _root.Events);
         using GenerationLease lease = host.Acquire();

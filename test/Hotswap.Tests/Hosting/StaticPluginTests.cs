@@ -37,7 +37,7 @@ public sealed class StaticPluginTests : IDisposable
             Assert.Equal("v1:hello you", staticHost.Invoke("greeter", "greet", "you"));
         }
 
-        Assert.Equal(["greeter:Construct", "greeter:Reloadable", "greeter:Export", "greeter:OnLoad", "greeter:OnInit", "greeter:OnFree"], dynamicLog);
+        Assert.Equal(["greeter:Construct", "greeter:Reloadable", "greeter:Export", "greeter:OnLoad", "greeter:OnInit", "greeter:WarmUp", "greeter:CheckHealth", "greeter:OnFree"], dynamicLog);
         Assert.Equal(dynamicLog, _root.Events);
     }
 

@@ -162,6 +162,8 @@ public sealed partial class IssuesTests : IDisposable
     [InlineData("Reloadable", ReloadPhase.Reloadable)]
     [InlineData("OnLoad", ReloadPhase.OnLoad)]
     [InlineData("OnInit", ReloadPhase.OnInit)]
+    [InlineData("WarmUp", ReloadPhase.WarmUp)]
+    [InlineData("CheckHealth", ReloadPhase.HealthGate)]
     [InlineData("SaveState", ReloadPhase.SaveState)]
     [InlineData("RestoreState", ReloadPhase.RestoreState)]
     public async Task ReloadAsync_HookBlocksSynchronously_FailsAtTheTimeoutAndTheNextReloadRuns(string step, ReloadPhase phase)

@@ -94,6 +94,18 @@ public sealed class GreeterPlugin : Plugin
         return Task.CompletedTask;
     }
 
+    public override Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        Step("WarmUp");
+        return Task.CompletedTask;
+    }
+
+    public override Task<PluginHealth> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        Step("CheckHealth");
+        return Task.FromResult(_where.Setting("unhealthy") is { } reason ? PluginHealth.Unhealthy(reason) : PluginHealth.Healthy);
+    }
+
     public override LiveData? SaveState()
     {
         Step("SaveState");

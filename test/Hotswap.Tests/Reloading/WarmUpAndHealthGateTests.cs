@@ -1,0 +1,161 @@
+using Hotswap.Tests.Support;
+using TestContracts;
+
+namespace Hotswap.Tests.Reloading;
+
+/// <summary>Before the switch, a new version warms up and passes its health gate, while the previous one keeps serving.</summary>
+public sealed class WarmUpAndHealthGateTests : IDisposable
+{
+    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(60);
+    private readonly TestRoot _root = new();
+
+    public void Dispose() => _root.Dispose();
+
+    [Fact]
+    public async Task ReloadAsync_WhileTheNewVersionWarmsUp_ThePreviousOneServesAndTheSwitchComesAfter()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        _root.Probe.ClearEvents();
+        _root.Probe.Set("alpha.blockIn", "WarmUp");
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        ProbeGate gate = _root.Probe.Gate("alpha:WarmUp");
+        try
+        {
+            Task<ReloadResult> reload = host.ReloadAsync();
+            await gate.Entered.WaitAsync(s_guard);
+
+            Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+            Assert.Equal(1, host.GenerationNumber);
+            _root.Probe.Set("alpha.blockIn", null);
+            gate.Release();
+
+            (await reload.WaitAsync(s_guard)).EnsureSuccess();
+            Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        string[] order = [.. _root.Events.Where(static e => e is "alpha:OnInit" or "alpha:WarmUp" or "alpha:CheckHealth" or "alpha:SaveState" or "alpha:RestoreState")];
+        Assert.Equal(["alpha:OnInit", "alpha:WarmUp", "alpha:CheckHealth", "alpha:SaveState", "alpha:RestoreState"], order);
+    }
+
+    [Theory]
+    [InlineData("WarmUp", ReloadPhase.WarmUp)]
+    [InlineData("CheckHealth", ReloadPhase.HealthGate)]
+    public async Task ReloadAsync_WarmUpOrHealthGateThrows_FailsNamingThePhaseAndThePreviousVersionServesThroughout(string step, ReloadPhase phase)
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        await using CallLoop calls = CallLoop.Start(() => (string)host.Invoke("alpha", "greet", "you")!);
+        _root.Probe.Set("alpha.throwIn", step);
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+
+        ReloadResult failed = await host.ReloadAsync();
+        await calls.StopAsync();
+
+        Assert.False(failed.Succeeded);
+        Assert.Equal("alpha", failed.Error!.PluginName);
+        Assert.Equal(phase, failed.Error.Phase);
+        Assert.Contains($"alpha throws in {step} on purpose", failed.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, calls.Failures);
+        Assert.Equal(["v1:hello you"], calls.Answers);
+        Assert.Contains("alpha:OnFree", _root.Events); // the failed version was freed
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+    }
+
+    [Fact]
+    public async Task ReloadAsync_HealthGateSaysNo_FailsWithItsReasonAndThePreviousVersionServes()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        _root.Probe.Set("alpha.unhealthy", "the orders database is unreachable");
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+
+        ReloadResult failed = await host.ReloadAsync();
+
+        Assert.Equal(ReloadPhase.HealthGate, failed.Error!.Phase);
+        Assert.Equal("alpha", failed.Error.PluginName);
+        Assert.Equal("the new version is not fit to serve: the orders database is unreachable (CheckHealthAsync); the previous version keeps serving.", failed.Error.Reason);
+        Assert.DoesNotContain("alpha:SaveState", _root.Events);
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+    }
+
+    [Fact]
+    public void PluginHealth_Values_SayWhatTheyAre()
+    {
+        Assert.True(PluginHealth.Healthy.IsHealthy);
+        Assert.Null(PluginHealth.Healthy.Reason);
+        PluginHealth no = PluginHealth.Unhealthy("no disk");
+        Assert.False(no.IsHealthy);
+        Assert.Equal("no disk", no.Reason);
+        Assert.Equal("unhealthy: no disk", no.ToString());
+        Assert.Equal(PluginHealth.Unhealthy("no disk"), no);
+        Assert.NotEqual(PluginHealth.Healthy, no);
+        Assert.Throws<ArgumentException>(() => PluginHealth.Unhealthy(" "));
+    }
+
+    /// <summary>Threads calling until stopped, keeping each distinct answer and every failure.</summary>
+    private sealed class CallLoop : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _answers = new(StringComparer.Ordinal);
+        private readonly Task[] _threads;
+        private int _failures;
+
+        private CallLoop(Func<string> call)
+        {
+            var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _threads = [.. Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(
+                () =>
+                {
+                    while (!_stop.IsCancellationRequested)
+                    {
+                        try
+                        {
+                            _answers.TryAdd(call(), 0);
+                        }
+#pragma warning disable CA1031 // The loop counts every failure, whatever it is.
+                        catch (Exception)
+#pragma warning restore CA1031
+                        {
+                            Interlocked.Increment(ref _failures);
+                        }
+
+                        first.TrySetResult();
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default))];
+            Started = first.Task;
+        }
+
+        public Task Started { get; }
+
+        public int Failures => Volatile.Read(ref _failures);
+
+        public IReadOnlyList<string> Answers => [.. _answers.Keys.Order(StringComparer.Ordinal)];
+
+        public static CallLoop Start(Func<string> call) => new(call);
+
+        public async Task StopAsync()
+        {
+            await Started;
+            await _stop.CancelAsync();
+            await Task.WhenAll(_threads);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_threads);
+            _stop.Dispose();
+        }
+    }
+}
