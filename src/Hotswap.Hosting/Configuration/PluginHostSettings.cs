@@ -32,6 +32,7 @@ internal static class PluginHostSettings
         Read(section, nameof(PluginHostOptions.UnloadTimeout), ReadTimeSpan, v => options.UnloadTimeout = v, source, errors);
         Read(section, nameof(PluginHostOptions.UnloadForcedCollections), ReadInt, v => options.UnloadForcedCollections = v, source, errors);
         Read(section, nameof(PluginHostOptions.WriteStatus), ReadBool, v => options.WriteStatus = v, source, errors);
+        Read(section, nameof(PluginHostOptions.Precompile), ReadBool, v => options.Precompile = v, source, errors);
         Read(section, nameof(PluginHostOptions.StatusInterval), ReadTimeSpan, v => options.StatusInterval = v, source, errors);
     }
 

@@ -18,6 +18,7 @@ internal sealed class HostRuntime
         Services = options.Services ?? EmptyServiceProvider.Instance;
         ExtensionFactory = options.ExtensionFactory;
         StaticPlugins = [.. options.StaticPlugins];
+        Precompile = options.Precompile;
         LoggerFactory = loggerFactory;
         Logger = loggerFactory.CreateLogger("Hotswap.PluginHost");
         Hooks = new LifecycleHooks(LifecycleTimeout, Time);
@@ -36,6 +37,9 @@ internal sealed class HostRuntime
     public IServiceProvider Services { get; }
 
     public Func<object>? ExtensionFactory { get; }
+
+    /// <summary>Gets a value indicating whether new versions' code is compiled before the switch.</summary>
+    public bool Precompile { get; }
 
     public IReadOnlyList<StaticPluginRegistration> StaticPlugins { get; }
 

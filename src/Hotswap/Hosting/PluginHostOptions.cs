@@ -28,6 +28,18 @@ public sealed class PluginHostOptions
     /// <value>16 by default (about 4 seconds of doubling pauses); at least 1. A context is usually proven collected within 2 or 3.</value>
     public int UnloadForcedCollections { get; set; } = 16;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether each new version's own code is compiled before the
+    /// switch: every non-generic method of its assembly, so that no caller pays the first
+    /// compilation (code in a collectible context gets no ReadyToRun and no tiering).
+    /// </summary>
+    /// <value>
+    /// <see langword="true"/> by default. It costs the reload about a tenth of a millisecond per
+    /// method of the plugin's assembly, off the call path; turn it off for very large plugins that
+    /// reload often, and warm their hot paths in <see cref="Plugin.WarmUpAsync"/> instead.
+    /// </value>
+    public bool Precompile { get; set; } = true;
+
     /// <summary>Gets or sets the logger factory of the host and of the plugins' <see cref="IPluginContext.Logger"/>.</summary>
     /// <value><see langword="null"/> by default: nothing is logged.</value>
     public ILoggerFactory? LoggerFactory { get; set; }

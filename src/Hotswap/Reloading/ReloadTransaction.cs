@@ -173,6 +173,12 @@ internal sealed class ReloadTransaction
         Phase = ReloadPhase.WarmUp;
         foreach (PluginVersion version in _fresh)
         {
+            if (_host.Precompile && !version.IsStatic)
+            {
+                System.Reflection.Assembly assembly = version.GetInstance().GetType().Assembly;
+                await _host.Hooks.RunStepAsync(version, ReloadPhase.WarmUp, () => Precompiler.Prepare(assembly), _cancellationToken).ConfigureAwait(false);
+            }
+
             await _host.Hooks.RunAsync(version, ReloadPhase.WarmUp, static (p, ct) => p.WarmUpAsync(ct), _cancellationToken).ConfigureAwait(false);
         }
 

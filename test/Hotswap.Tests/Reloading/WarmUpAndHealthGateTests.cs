@@ -86,6 +86,34 @@ public sealed class WarmUpAndHealthGateTests : IDisposable
         Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Precompile_FirstCallOfAMethodAfterTheSwitch_CompilesNothingOnTheCallersThread(bool precompile)
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost(o => o.Precompile = precompile);
+        (await host.LoadAsync()).EnsureSuccess();
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        (await host.ReloadAsync()).EnsureSuccess();
+
+        // The host's path and the plugin's Invoke are compiled by a first call; 'record' then reaches
+        // a method of v2 that nothing has called yet.
+        Assert.Equal("v2", host.Invoke("alpha", "tag"));
+        long before = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
+        Assert.Equal("v2", host.Invoke("alpha", "record", "first"));
+        long compiled = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) - before;
+
+        if (precompile)
+        {
+            Assert.Equal(0, compiled);
+        }
+        else
+        {
+            Assert.True(compiled >= 1, $"{compiled} methods compiled by the first call");
+        }
+    }
+
     [Fact]
     public void PluginHealth_Values_SayWhatTheyAre()
     {
