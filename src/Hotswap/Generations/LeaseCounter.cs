@@ -61,9 +61,6 @@ internal sealed class LeaseCounter
     /// <summary>Gets a value indicating whether the counter retired and its last lease was released.</summary>
     public bool IsDrained => Volatile.Read(ref _drained) != 0;
 
-    /// <summary>Gets a value indicating whether <see cref="Retire"/> was called.</summary>
-    public bool IsRetired => Volatile.Read(ref _state) != Serving;
-
     /// <summary>Gets a snapshot of the number of leases held (for status and reports; not exact while calls start and end).</summary>
     public long Count => CountLeases();
 

@@ -37,7 +37,7 @@ internal sealed class LifecycleHooks
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         CancellationToken token = linked.Token;
         Task task = Task.Run(() => hook(plugin, token) ?? Task.CompletedTask, CancellationToken.None);
-        await WaitAsync(version, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
+        await WaitAsync(version.Name, version.EntryAssemblyPath, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs a synchronous hook and returns its result.</summary>
@@ -54,23 +54,24 @@ internal sealed class LifecycleHooks
         using var timeoutSource = new CancellationTokenSource(_timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         Task<T> task = Task.Run(() => hook(plugin), CancellationToken.None);
-        await WaitAsync(version, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
+        await WaitAsync(version.Name, version.EntryAssemblyPath, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
         return task.Result; // completed successfully: WaitAsync threw otherwise
     }
 
     /// <summary>Runs a step that executes plugin code before the plugin exists (loading its assembly runs module initializers; creating it runs its constructor).</summary>
-    /// <param name="version">The version being loaded.</param>
+    /// <param name="pluginName">The plugin being loaded, named in a timeout.</param>
+    /// <param name="file">Its entry assembly, named in a timeout.</param>
     /// <param name="phase">The phase, named in a timeout.</param>
     /// <param name="step">The step; it throws <see cref="PluginLoadException"/> for what it refuses.</param>
     /// <param name="cancellationToken">Cancels the reload; rethrown as is.</param>
     /// <returns>A task that completes when the step did.</returns>
     /// <exception cref="PluginLoadException">The step failed or timed out.</exception>
-    public async Task RunStepAsync(PluginVersion version, ReloadPhase phase, Action step, CancellationToken cancellationToken)
+    public async Task RunStepAsync(string pluginName, string file, ReloadPhase phase, Action step, CancellationToken cancellationToken)
     {
         using var timeoutSource = new CancellationTokenSource(_timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         Task task = Task.Run(step, CancellationToken.None);
-        await WaitAsync(version, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
+        await WaitAsync(pluginName, file, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Tells whether a hook's failure is that it never returned (as opposed to threw, or gave up when its token was cancelled).</summary>
@@ -82,7 +83,7 @@ internal sealed class LifecycleHooks
     /// Waits for the hook's task. One timer (the timeout's token source, made before the hook
     /// starts) bounds both the hook and this wait, so the host's clock has exactly one deadline.
     /// </summary>
-    private async Task WaitAsync(PluginVersion version, ReloadPhase phase, Task task, CancellationTokenSource timeoutSource, CancellationToken deadline, CancellationToken cancellationToken)
+    private async Task WaitAsync(string pluginName, string file, ReloadPhase phase, Task task, CancellationTokenSource timeoutSource, CancellationToken deadline, CancellationToken cancellationToken)
     {
         try
         {
@@ -97,7 +98,7 @@ internal sealed class LifecycleHooks
 
             // The hook has not returned: its code is still running somewhere.
             string reason = SR.HookTimedOut(SR.HookName(phase), _timeout);
-            throw new PluginLoadException(version.Name, phase, version.EntryAssemblyPath, reason, new TimeoutException(reason));
+            throw new PluginLoadException(pluginName, phase, file, reason, new TimeoutException(reason));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -106,13 +107,13 @@ internal sealed class LifecycleHooks
         catch (OperationCanceledException ex) when (timeoutSource.IsCancellationRequested)
         {
             // The hook gave up when its token was cancelled at the timeout.
-            throw new PluginLoadException(version.Name, phase, version.EntryAssemblyPath, SR.HookTimedOut(SR.HookName(phase), _timeout), ex);
+            throw new PluginLoadException(pluginName, phase, file, SR.HookTimedOut(SR.HookName(phase), _timeout), ex);
         }
 #pragma warning disable CA1031 // Isolation boundary: plugin code fails the reload, it never escapes it.
         catch (Exception ex) when (ex is not PluginLoadException)
 #pragma warning restore CA1031
         {
-            throw new PluginLoadException(version.Name, phase, version.EntryAssemblyPath, SR.HookThrew(SR.HookName(phase), ex), ex);
+            throw new PluginLoadException(pluginName, phase, file, SR.HookThrew(SR.HookName(phase), ex), ex);
         }
     }
 }

@@ -85,8 +85,7 @@ internal sealed class ReloadTransaction
             {
                 // The factory is the plugin's constructor: bounded like every other piece of plugin code.
                 PluginVersion? created = null;
-                var placeholder = new PluginVersion(registration.Name, StaticPluginRegistration.Version, registration.PluginType.Assembly.Location, isStatic: true);
-                await _host.Hooks.RunStepAsync(placeholder, ReloadPhase.Construct, () => created = PluginLoader.LoadStatic(registration), _cancellationToken).ConfigureAwait(false);
+                await _host.Hooks.RunStepAsync(registration.Name, registration.PluginType.Assembly.Location, ReloadPhase.Construct, () => created = PluginLoader.LoadStatic(registration), _cancellationToken).ConfigureAwait(false);
                 version = created!; // the step completed: LoadStatic returned.
                 _fresh.Add(version);
             }
@@ -95,7 +94,7 @@ internal sealed class ReloadTransaction
                 version = _verified[source.Name];
                 _fresh.Add(version);
                 PluginVersion loading = version;
-                await _host.Hooks.RunStepAsync(version, ReloadPhase.Load, () => Load(loading), _cancellationToken).ConfigureAwait(false);
+                await _host.Hooks.RunStepAsync(version.Name, version.EntryAssemblyPath, ReloadPhase.Load, () => Load(loading), _cancellationToken).ConfigureAwait(false);
             }
 
             bool reloadable = await _host.Hooks.CallAsync(version, ReloadPhase.Reloadable, static p => p.Reloadable, _cancellationToken).ConfigureAwait(false);
@@ -176,7 +175,7 @@ internal sealed class ReloadTransaction
             if (_host.Precompile && !version.IsStatic)
             {
                 System.Reflection.Assembly assembly = version.GetInstance().GetType().Assembly;
-                await _host.Hooks.RunStepAsync(version, ReloadPhase.WarmUp, () => Precompiler.Prepare(assembly), _cancellationToken).ConfigureAwait(false);
+                await _host.Hooks.RunStepAsync(version.Name, version.EntryAssemblyPath, ReloadPhase.WarmUp, () => Precompiler.Prepare(assembly), _cancellationToken).ConfigureAwait(false);
             }
 
             await _host.Hooks.RunAsync(version, ReloadPhase.WarmUp, static (p, ct) => p.WarmUpAsync(ct), _cancellationToken).ConfigureAwait(false);

@@ -10,7 +10,7 @@ namespace Hotswap;
 /// </summary>
 public static class HostStatusReader
 {
-    internal const string HostsFolder = ".hotswap/hosts";
+    internal const string HostsFolder = PluginLayout.StateFolder + "/hosts";
 
     /// <summary>Lists the live hosts of a plugins root and removes what dead hosts left behind.</summary>
     /// <param name="pluginsRoot">The plugins root.</param>
