@@ -20,6 +20,7 @@ public sealed partial class PluginContractGenerator
         private const string Lease = "__hsLease";
         private const string Result = "__hsResult";
         private const string State = "__hsState";
+        private const string Error = "__hsError";
 
         private static readonly string s_version = typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "";
 
@@ -203,12 +204,19 @@ public sealed partial class PluginContractGenerator
                 .Line($"remove => {EventField(index)}.Remove(value);")
                 .CloseBlock();
 
-        /// <summary>A call that returns or throws: the lease is released in <see langword="finally"/>.</summary>
+        /// <summary>
+        /// A call that returns or throws: the lease is released in <see langword="finally"/>; a
+        /// filter that never catches counts a failure for automatic rollback.
+        /// </summary>
         private static void WriteLeased(SourceWriter writer, ContractModel contract, string invoke, bool returns)
             => writer.Line(Enter(contract))
                 .Line("try")
                 .OpenBlock()
                 .Line((returns ? "return " : "") + invoke + ";")
+                .CloseBlock()
+                .Line($"catch (global::System.Exception {Error}) when ({Lease}.CountFailure({Error}))")
+                .OpenBlock()
+                .Line("throw;")
                 .CloseBlock()
                 .Line("finally")
                 .OpenBlock()
@@ -223,8 +231,9 @@ public sealed partial class PluginContractGenerator
                 .OpenBlock()
                 .Line($"{Result} = {invoke};")
                 .CloseBlock()
-                .Line("catch")
+                .Line($"catch (global::System.Exception {Error})")
                 .OpenBlock()
+                .Line($"{Lease}.CountFailure({Error});")
                 .Line($"{Lease}.Dispose();")
                 .Line("throw;")
                 .CloseBlock()

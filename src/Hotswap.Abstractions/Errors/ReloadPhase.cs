@@ -50,4 +50,7 @@ public enum ReloadPhase
 
     /// <summary>Retiring an old version: <see cref="Plugin.OnFreeAsync"/> and unloading.</summary>
     Free,
+
+    /// <summary>Switching back to the generation kept on probation: the state handoff and the switch.</summary>
+    Rollback,
 }

@@ -75,7 +75,7 @@ internal sealed class HostTelemetry : IDisposable
     /// <param name="result">The reload's result.</param>
     public void RecordReload(Activity? activity, ReloadResult result)
     {
-        string outcome = !result.Succeeded ? TelemetryConstants.Failed : result.Published ? TelemetryConstants.Published : TelemetryConstants.Unchanged;
+        string outcome = !result.Succeeded ? TelemetryConstants.Failed : result.RolledBack ? TelemetryConstants.RolledBack : result.Published ? TelemetryConstants.Published : TelemetryConstants.Unchanged;
         if (activity is not null)
         {
             activity.SetTag(TelemetryConstants.OutcomeTag, outcome);

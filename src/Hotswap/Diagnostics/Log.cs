@@ -61,4 +61,16 @@ internal static partial class Log
 
     [LoggerMessage(19, LogLevel.Error, "Carried-over plugin {Plugin} ({Version}) failed to join generation {Generation} in OnInitAsync: {Reason}. The generation publishes without its contributions to the vault.")]
     public static partial void CarriedInitFailed(ILogger logger, string plugin, string version, long generation, string reason, Exception? exception);
+
+    [LoggerMessage(20, LogLevel.Warning, "Rolled back to generation {Generation} in {DurationMs:0.000} ms ({Reason}): {Plugins}.")]
+    public static partial void RolledBack(ILogger logger, long generation, double durationMs, string reason, string plugins);
+
+    [LoggerMessage(21, LogLevel.Information, "Generation {Generation} passed its probation; generation {Previous} retires.")]
+    public static partial void ProbationPassed(ILogger logger, long generation, long previous);
+
+    [LoggerMessage(22, LogLevel.Error, "During the rollback to generation {Generation}, {Plugin} ({Version}) failed in {Phase}: {Reason}. The rollback went on.")]
+    public static partial void RollbackStepFailed(ILogger logger, long generation, string plugin, string version, ReloadPhase phase, string reason, Exception? exception);
+
+    [LoggerMessage(23, LogLevel.Error, "The automatic rollback failed; the new generation keeps serving.")]
+    public static partial void AutoRollbackFailed(ILogger logger, Exception exception);
 }

@@ -171,6 +171,26 @@ internal static class SR
 
     public static string OptionPositive(string name) => $"{name} must be positive.";
 
+    public const string OptionAutoRollbackNeedsProbation = "AutoRollback needs a positive Probation: a version can only be rolled back while the previous one is kept.";
+
+    public const string OptionFailureRate = "AutoRollback.FailureRate must be greater than 0 and at most 1.";
+
+    public const string NothingToRollBack = "there is nothing to roll back to: no previous generation is kept on probation (PluginHostOptions.Probation is off, the probation ended, or the last switch was already rolled back).";
+
+    public const string RollbackRequested = "requested by RollbackAsync";
+
+    public static string RollbackFailureRate(string plugin, string version, long failed, long calls, double rate)
+        => $"{plugin}@{version} failed {failed} of its {calls} calls during probation, at least AutoRollback.FailureRate ({rate:0.###}).";
+
+    public static string RollbackStateFailed(string reason) => $"the state handoff failed ({reason}); the older version serves with the state it had.";
+
+    public static string TooManyDraining(string plugin, int max, string draining)
+        => $"the reload would retire one more version of '{plugin}' while {max} retired version(s) of it, PluginHostOptions.MaxDrainingVersions, are still draining: {draining}. The reload is refused and no call is cancelled; reload again once those calls return.";
+
+    public const string StandbyPublished = "the published versions are the ones kept on probation";
+
+    public static string DrainingVersion(string version, long calls) => $"{version} ({calls} call(s) in flight)";
+
     public const string OptionWatchNeedsRoot = "Watch needs a PluginsRoot to watch.";
 
     public static string OptionNotNegative(string name) => $"{name} must not be negative.";

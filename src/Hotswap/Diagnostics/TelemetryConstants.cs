@@ -35,6 +35,7 @@ internal static class TelemetryConstants
     public const string Published = "published";
     public const string Unchanged = "unchanged";
     public const string Failed = "failed";
+    public const string RolledBack = "rolled_back";
     public const string Serving = "serving";
     public const string Draining = "draining";
     public const string Collected = "collected";

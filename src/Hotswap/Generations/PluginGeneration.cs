@@ -10,6 +10,7 @@ internal sealed class PluginGeneration : Generation
     private readonly Dictionary<string, PluginVersion> _byName;
     private PluginVersion[] _ordered;
     private object?[] _exports;
+    private CallMonitor? _monitor;
 
     public PluginGeneration(long number, Vault vault, PluginVersion[] ordered, PluginIds ids, Action<PluginGeneration> onDrained)
     {
@@ -58,6 +59,13 @@ internal sealed class PluginGeneration : Generation
     public Action ReleaseSharedAction { get; }
 
     public bool IsDrained => Leases.IsDrained;
+
+    /// <summary>Gets or sets what counts the calls and failures of the new versions while the generation is on probation with automatic rollback; <see langword="null"/> otherwise.</summary>
+    public CallMonitor? Monitor
+    {
+        get => Volatile.Read(ref _monitor);
+        set => Volatile.Write(ref _monitor, value);
+    }
 
     public bool TryGetVersion(string pluginName, out PluginVersion version)
         => _byName.TryGetValue(pluginName, out version!);

@@ -87,6 +87,11 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
 
         _background.StopWatching();
         await _reloads.StopAsync().ConfigureAwait(false);
+        if (_reloads.TakeKept() is { } kept)
+        {
+            _retirement.Retire(kept, alsoKept: _source.Current);
+        }
+
         if (_source.Close() is { } serving)
         {
             _retirement.Retire(serving);
@@ -102,6 +107,12 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         Volatile.Write(ref _lastPluginId, null);
     }
 
+    public override Task<ReloadResult> RollbackAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return _reloads.RollbackAsync(cancellationToken);
+    }
+
     public override GenerationLease Acquire() => new(_source.AcquireShared());
 
     public override object? Invoke(string pluginName, string name, params object?[] args)
@@ -109,9 +120,14 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(name);
         PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
+        int id = CountCall(generation, pluginName);
         try
         {
             return generation.Invoke(pluginName, name, args);
+        }
+        catch (Exception ex) when (CountFailure(generation, id, ex))
+        {
+            throw;
         }
         finally
         {
@@ -124,13 +140,15 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(name);
         PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
+        int id = CountCall(generation, pluginName);
         object? result;
         try
         {
             result = generation.Invoke(pluginName, name, args ?? []);
         }
-        catch
+        catch (Exception ex)
         {
+            CountFailure(generation, id, ex);
             generation.Leases.Release(cell);
             throw;
         }
@@ -138,16 +156,16 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         if (result is not Task task || task.IsCompleted)
         {
             generation.Leases.Release(cell);
-            return result is Task done ? AwaitResultAsync(done, cancellationToken) : new ValueTask<object?>(result);
+            return result is Task done ? AwaitResultAsync(done, generation, id, cancellationToken) : new ValueTask<object?>(result);
         }
 
         // The lease follows the plugin's task, not the caller's wait: a caller that stops waiting
         // must not let the version be freed under code that is still running.
         generation.Leases.MakeShared(cell);
         task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(generation.ReleaseSharedAction);
-        return AwaitResultAsync(task, cancellationToken);
+        return AwaitResultAsync(task, generation, id, cancellationToken);
 
-        static async ValueTask<object?> AwaitResultAsync(Task task, CancellationToken cancellationToken)
+        static async ValueTask<object?> AwaitResultAsync(Task task, PluginGeneration generation, int id, CancellationToken cancellationToken)
         {
             try
             {
@@ -155,6 +173,7 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                CountFailure(generation, id, ex);
                 // The plugin's exception references its code through its stack trace: the caller gets a copy.
                 throw PluginErrors.ForCaller(ex);
             }
@@ -175,9 +194,15 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(call);
         PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
+        int id = PluginIdCached(pluginName);
+        generation.Monitor?.Call(id);
         try
         {
-            return call(generation.GetExport<TContract>(PluginIdCached(pluginName), pluginName), state);
+            return call(generation.GetExport<TContract>(id, pluginName), state);
+        }
+        catch (Exception ex) when (CountFailure(generation, id, ex))
+        {
+            throw;
         }
         finally
         {
@@ -190,9 +215,15 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         ArgumentNullException.ThrowIfNull(pluginName);
         ArgumentNullException.ThrowIfNull(call);
         PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
+        int id = PluginIdCached(pluginName);
+        generation.Monitor?.Call(id);
         try
         {
-            call(generation.GetExport<TContract>(PluginIdCached(pluginName), pluginName), state);
+            call(generation.GetExport<TContract>(id, pluginName), state);
+        }
+        catch (Exception ex) when (CountFailure(generation, id, ex))
+        {
+            throw;
         }
         finally
         {
@@ -250,6 +281,26 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         return id;
     }
 
+    /// <summary>Counts a call by name on a generation on probation with automatic rollback; returns the plugin's id then, -1 otherwise.</summary>
+    private int CountCall(PluginGeneration generation, string pluginName)
+    {
+        if (generation.Monitor is not { } monitor)
+        {
+            return -1;
+        }
+
+        int id = _source.Ids.Find(pluginName);
+        monitor.Call(id);
+        return id;
+    }
+
+    /// <summary>Counts a failed call on a generation on probation (an exception filter: never catches).</summary>
+    private static bool CountFailure(PluginGeneration generation, int pluginId, Exception exception)
+    {
+        TaskResults.CountFailure(generation, pluginId, exception);
+        return false;
+    }
+
     /// <summary>Reads a completed task's result without knowing its type; <see langword="null"/> for a plain <see cref="Task"/>.</summary>
     private static object? TaskResult(Task task)
     {
@@ -303,6 +354,8 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
     void IHostEvents.OnUnloaded(UnloadedEventArgs args) => OnUnloaded(args);
 
     void IHostEvents.OnUnloadStuck(UnloadStuckEventArgs args) => OnUnloadStuck(args);
+
+    void IHostEvents.OnRolledBack(RolledBackEventArgs args) => OnRolledBack(args);
 
     void IHostEvents.OnStatusChanged() => _background.WriteStatus();
 

@@ -19,6 +19,9 @@ internal sealed class HostRuntime
         ExtensionFactory = options.ExtensionFactory;
         StaticPlugins = [.. options.StaticPlugins];
         Precompile = options.Precompile;
+        Probation = options.Probation;
+        AutoRollback = options.AutoRollback is { } auto ? new AutoRollbackOptions { FailureRate = auto.FailureRate, MinimumCalls = auto.MinimumCalls } : null;
+        MaxDrainingVersions = options.MaxDrainingVersions;
         LoggerFactory = loggerFactory;
         Logger = loggerFactory.CreateLogger("Hotswap.PluginHost");
         Hooks = new LifecycleHooks(LifecycleTimeout, Time);
@@ -40,6 +43,15 @@ internal sealed class HostRuntime
 
     /// <summary>Gets a value indicating whether new versions' code is compiled before the switch.</summary>
     public bool Precompile { get; }
+
+    /// <summary>Gets how long the previous generation is kept after a switch; zero for no probation.</summary>
+    public TimeSpan Probation { get; }
+
+    /// <summary>Gets when to roll back by itself during probation; <see langword="null"/> for never.</summary>
+    public AutoRollbackOptions? AutoRollback { get; }
+
+    /// <summary>Gets how many retired versions of one plugin may drain at once; <see langword="null"/> for no bound.</summary>
+    public int? MaxDrainingVersions { get; }
 
     public IReadOnlyList<StaticPluginRegistration> StaticPlugins { get; }
 

@@ -16,6 +16,8 @@ internal interface IHostEvents
 
     void OnUnloadStuck(UnloadStuckEventArgs args);
 
+    void OnRolledBack(RolledBackEventArgs args);
+
     /// <summary>Something the host status reports changed (a version retired, unloaded or stuck).</summary>
     void OnStatusChanged();
 }

@@ -46,6 +46,9 @@ public abstract class PluginHost : IAsyncDisposable
     /// <summary>Raised when a retired version was not drained, or not collected, within <see cref="PluginHostOptions.UnloadTimeout"/>.</summary>
     public event EventHandler<UnloadStuckEventArgs>? UnloadStuck;
 
+    /// <summary>Occurs when the host switched back to the generation kept on probation: by <see cref="RollbackAsync"/>, or by itself (<see cref="PluginHostOptions.AutoRollback"/>).</summary>
+    public event EventHandler<RolledBackEventArgs>? RolledBack;
+
     /// <summary>Gets the number of the generation serving now; 0 before the first successful load.</summary>
     public abstract long GenerationNumber { get; }
 
@@ -99,6 +102,34 @@ public abstract class PluginHost : IAsyncDisposable
         if (options.StatusInterval <= TimeSpan.Zero)
         {
             errors.Add(SR.OptionPositive(nameof(options.StatusInterval)));
+        }
+
+        if (options.Probation < TimeSpan.Zero && options.Probation != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add(SR.OptionNotNegative(nameof(options.Probation)));
+        }
+
+        if (options.AutoRollback is { } auto)
+        {
+            if (options.Probation == TimeSpan.Zero)
+            {
+                errors.Add(SR.OptionAutoRollbackNeedsProbation);
+            }
+
+            if (!(auto.FailureRate > 0 && auto.FailureRate <= 1))
+            {
+                errors.Add(SR.OptionFailureRate);
+            }
+
+            if (auto.MinimumCalls < 1)
+            {
+                errors.Add(SR.OptionPositive("AutoRollback.MinimumCalls"));
+            }
+        }
+
+        if (options.MaxDrainingVersions < 1)
+        {
+            errors.Add(SR.OptionPositive(nameof(options.MaxDrainingVersions)));
         }
 
         if (options.Watch && string.IsNullOrWhiteSpace(options.PluginsRoot))
@@ -249,6 +280,24 @@ public abstract class PluginHost : IAsyncDisposable
     public abstract void InvokeEachBackward(string name, params object?[] args);
 
     /// <summary>
+    /// Switches back, in one atomic step, to the generation that served before the last switch,
+    /// while it is kept on probation (<see cref="PluginHostOptions.Probation"/>). Nothing is loaded:
+    /// each version that comes back first gets the state of the version it replaces
+    /// (<see cref="Plugin.SaveState"/> on the newer version, then <see cref="Plugin.RestoreState"/>
+    /// on the older one, whose <c>fromVersion</c> is the newer version). Calls running on the newer
+    /// generation finish on it; it then drains, is freed and unloads like any retired generation.
+    /// The versions rolled back are not loaded again by later reloads until another version of
+    /// their plugin is published.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for a reload in progress; a rollback that started runs to its end.</param>
+    /// <returns>
+    /// The rollback's result (<see cref="ReloadResult.RolledBack"/>), or a failed result
+    /// (phase <see cref="ReloadPhase.Rollback"/>) when no generation is on probation.
+    /// </returns>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
+    public abstract Task<ReloadResult> RollbackAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Stops reloading, retires the serving generation, waits (up to <see cref="PluginHostOptions.UnloadTimeout"/>)
     /// for its calls to drain and its versions to be freed, and unloads them.
     /// </summary>
@@ -266,6 +315,8 @@ public abstract class PluginHost : IAsyncDisposable
     private protected void OnUnloaded(UnloadedEventArgs args) => Raise(Unloaded, args);
 
     private protected void OnUnloadStuck(UnloadStuckEventArgs args) => Raise(UnloadStuck, args);
+
+    private protected void OnRolledBack(RolledBackEventArgs args) => Raise(RolledBack, args);
 
     private protected abstract void OnEventHandlerFailed(string eventName, Exception exception);
 

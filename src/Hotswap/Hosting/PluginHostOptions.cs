@@ -40,6 +40,34 @@ public sealed class PluginHostOptions
     /// </value>
     public bool Precompile { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets how long, after a switch, the previous generation stays loaded and ready to
+    /// serve again, so that <see cref="PluginHost.RollbackAsync"/> switches back in one step without
+    /// loading anything. When the period ends (or the next reload switches), it retires as usual.
+    /// </summary>
+    /// <value>
+    /// <see cref="TimeSpan.Zero"/> by default: no probation, the previous generation retires at the
+    /// switch. During probation the host holds two generations in memory: every version the reload
+    /// replaced, with its load context, its objects and its vault contributions, stays alive; a
+    /// reload during probation ends the previous probation first, so there are never more than two.
+    /// </value>
+    public TimeSpan Probation { get; set; }
+
+    /// <summary>
+    /// Gets or sets when the host rolls a new version back by itself during <see cref="Probation"/>:
+    /// the share of its calls that threw, over a minimum number of calls.
+    /// </summary>
+    /// <value><see langword="null"/> by default: only <see cref="PluginHost.RollbackAsync"/> rolls back. Needs a positive <see cref="Probation"/>.</value>
+    public AutoRollbackOptions? AutoRollback { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many retired versions of one plugin may be draining (still running calls)
+    /// at once. A reload that would retire one more is refused, naming the versions still draining
+    /// and the calls that hold them; no call is ever cancelled to make room.
+    /// </summary>
+    /// <value><see langword="null"/> by default: no bound. At least 1 when set.</value>
+    public int? MaxDrainingVersions { get; set; }
+
     /// <summary>Gets or sets the logger factory of the host and of the plugins' <see cref="IPluginContext.Logger"/>.</summary>
     /// <value><see langword="null"/> by default: nothing is logged.</value>
     public ILoggerFactory? LoggerFactory { get; set; }

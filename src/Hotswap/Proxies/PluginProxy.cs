@@ -46,14 +46,14 @@ public abstract class PluginProxy<TContract>
     protected internal TContract Enter(out ProxyLease lease)
     {
         PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
-        lease = new ProxyLease(generation, cell);
+        lease = new ProxyLease(generation, cell, _pluginId);
         if (generation == Volatile.Read(ref _checked))
         {
             // Checked for this generation: the id is in range and the export is a TContract.
             return Unsafe.As<TContract>(Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(generation.Exports), _pluginId))!;
         }
 
-        return EnterChecked(generation, cell);
+        return EnterChecked(generation, cell, out lease);
     }
 
     /// <summary>Returns a task that completes as <paramref name="task"/> does, holding <paramref name="lease"/> until then.</summary>
@@ -64,11 +64,12 @@ public abstract class PluginProxy<TContract>
     {
         if (task is null || task.IsCompleted)
         {
+            CountFault(task, lease);
             lease.Dispose();
             return task is null || task.GetType() == typeof(Task) ? task! : TaskResults.Detach(task);
         }
 
-        return TaskResults.ReleaseAfterAsync(task, lease.MakeShared()!);
+        return TaskResults.ReleaseAfterAsync(task, lease.MakeShared()!, lease.PluginId);
     }
 
     /// <summary>Returns a task that completes as <paramref name="task"/> does, holding <paramref name="lease"/> until then.</summary>
@@ -80,11 +81,12 @@ public abstract class PluginProxy<TContract>
     {
         if (task is null || task.IsCompleted)
         {
+            CountFault(task, lease);
             lease.Dispose();
             return task is null || task.GetType() == typeof(Task<T>) ? task! : TaskResults.Detach(task);
         }
 
-        return TaskResults.ReleaseAfterAsync(task, lease.MakeShared()!);
+        return TaskResults.ReleaseAfterAsync(task, lease.MakeShared()!, lease.PluginId);
     }
 
     /// <summary>Returns a task that completes as <paramref name="task"/> does, holding <paramref name="lease"/> until then.</summary>
@@ -157,8 +159,16 @@ public abstract class PluginProxy<TContract>
         where THandler : Delegate
         => new(_source, _pluginName, add, remove);
 
+    private static void CountFault(Task? task, ProxyLease lease)
+    {
+        if (task is { IsFaulted: true, Exception: { } error })
+        {
+            lease.CountFailure(error);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private TContract EnterChecked(PluginGeneration generation, LeaseCell? cell)
+    private TContract EnterChecked(PluginGeneration generation, LeaseCell? cell, out ProxyLease lease)
     {
         TContract target;
         int id = _pluginId;
@@ -178,7 +188,14 @@ public abstract class PluginProxy<TContract>
             throw;
         }
 
-        if ((uint)id < (uint)generation.Exports.Length && generation.Exports[id] == target)
+        lease = new ProxyLease(generation, cell, id);
+        if (generation.Monitor is { } monitor)
+        {
+            // On probation with automatic rollback: every call comes here and is counted, until the
+            // monitor is removed and the next call caches the generation.
+            monitor.Call(id);
+        }
+        else if ((uint)id < (uint)generation.Exports.Length && generation.Exports[id] == target)
         {
             // The fast path reads the export by id: remember the generation only when the id finds it.
             Volatile.Write(ref _checked, generation);

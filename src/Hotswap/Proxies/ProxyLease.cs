@@ -12,15 +12,37 @@ public readonly struct ProxyLease : IDisposable
 {
     private readonly PluginGeneration? _generation;
     private readonly LeaseCell? _cell;
+    private readonly int _pluginId;
 
-    internal ProxyLease(PluginGeneration generation, LeaseCell? cell)
+    internal ProxyLease(PluginGeneration generation, LeaseCell? cell, int pluginId)
     {
         _generation = generation;
         _cell = cell;
+        _pluginId = pluginId;
     }
+
+    /// <summary>Gets the id of the plugin called.</summary>
+    internal int PluginId => _pluginId;
 
     /// <summary>Releases the lease.</summary>
     public void Dispose() => _generation?.Leases.Release(_cell);
+
+    /// <summary>
+    /// Counts the call as failed when its generation is on probation with automatic rollback (see
+    /// <see cref="PluginHostOptions.AutoRollback"/>); a cancellation is not a failure. Used as an
+    /// exception filter: it never catches.
+    /// </summary>
+    /// <param name="exception">What the plugin threw.</param>
+    /// <returns>Always <see langword="false"/>.</returns>
+    public bool CountFailure(Exception exception)
+    {
+        if (exception is not OperationCanceledException)
+        {
+            _generation?.Monitor?.Fail(_pluginId);
+        }
+
+        return false;
+    }
 
     /// <summary>Turns the lease into one any thread may release; returns the generation to release it on.</summary>
     internal PluginGeneration? MakeShared()

@@ -10,7 +10,10 @@ namespace Hotswap;
 internal static class TaskResults
 {
     /// <summary>Awaits the plugin's task, then releases the lease; the returned task is the host's.</summary>
-    public static async Task ReleaseAfterAsync(Task task, PluginGeneration generation)
+    /// <param name="task">The plugin's task.</param>
+    /// <param name="generation">The generation leased.</param>
+    /// <param name="pluginId">The plugin called, whose failure is counted on probation.</param>
+    public static async Task ReleaseAfterAsync(Task task, PluginGeneration generation, int pluginId)
     {
         try
         {
@@ -18,6 +21,8 @@ internal static class TaskResults
         }
         catch (Exception ex)
         {
+            CountFailure(generation, pluginId, ex);
+
             // The plugin's exception references its code through its stack trace: the caller gets a copy.
             throw PluginErrors.ForCaller(ex);
         }
@@ -27,8 +32,8 @@ internal static class TaskResults
         }
     }
 
-    /// <inheritdoc cref="ReleaseAfterAsync(Task, PluginGeneration)"/>
-    public static async Task<T> ReleaseAfterAsync<T>(Task<T> task, PluginGeneration generation)
+    /// <inheritdoc cref="ReleaseAfterAsync(Task, PluginGeneration, int)"/>
+    public static async Task<T> ReleaseAfterAsync<T>(Task<T> task, PluginGeneration generation, int pluginId)
     {
         try
         {
@@ -36,11 +41,21 @@ internal static class TaskResults
         }
         catch (Exception ex)
         {
+            CountFailure(generation, pluginId, ex);
             throw PluginErrors.ForCaller(ex);
         }
         finally
         {
             generation.Leases.ReleaseShared();
+        }
+    }
+
+    /// <summary>Counts a failed call on a generation on probation; a cancellation is not a failure.</summary>
+    public static void CountFailure(PluginGeneration generation, int pluginId, Exception exception)
+    {
+        if (exception is not OperationCanceledException)
+        {
+            generation.Monitor?.Fail(pluginId);
         }
     }
 

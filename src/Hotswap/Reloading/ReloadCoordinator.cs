@@ -30,6 +30,12 @@ internal sealed class ReloadCoordinator
     private readonly Func<IDisposable?> _beginDiscovery;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
+
+    // One reload, rollback or end of probation at a time. Everything below it is only touched while it is held.
+    private readonly SemaphoreSlim _serial = new(1, 1);
+    private readonly Dictionary<string, string> _rolledBack = new(StringComparer.OrdinalIgnoreCase);
+    private Probation? _probation;
+    private long _lastNumber;
     private bool _reloading;
     private bool _stopped;
     private TaskCompletionSource<ReloadResult>? _followUp;
@@ -110,6 +116,58 @@ internal sealed class ReloadCoordinator
         await _stopping.CancelAsync().ConfigureAwait(false);
         await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose(); // no reload runs or can start: nothing reads the token any more
+
+        // A rollback or the end of a probation may still run: wait for it. Whatever waits after
+        // this sees that the host stopped and does nothing.
+        await _serial.WaitAsync().ConfigureAwait(false);
+        _serial.Release();
+    }
+
+    /// <summary>Ends the probation, if any, once the host stopped; returns the generation it kept, for the caller to retire.</summary>
+    /// <returns>The kept generation, or <see langword="null"/>.</returns>
+    public PluginGeneration? TakeKept()
+    {
+        Probation? probation = Interlocked.Exchange(ref _probation, null);
+        probation?.End();
+        return probation?.Previous;
+    }
+
+    /// <summary>Switches back to the generation kept on probation, one at a time with reloads.</summary>
+    /// <param name="cancellationToken">Stops waiting for a reload in progress.</param>
+    /// <returns>The rollback's result; failed when nothing is kept.</returns>
+    /// <exception cref="ObjectDisposedException">The host stopped.</exception>
+    public async Task<ReloadResult> RollbackAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfStopped();
+        await _serial.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfStopped();
+            return await RollBackAsync(_probation, SR.RollbackRequested, automatic: false).ConfigureAwait(false);
+        }
+        finally
+        {
+            _serial.Release();
+        }
+    }
+
+    private void ThrowIfStopped()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped, typeof(PluginHost));
+        }
+    }
+
+    private bool IsStopped
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stopped;
+            }
+        }
     }
 
     private async Task PumpAsync(TaskCompletionSource<ReloadResult> completion, object? data)
@@ -118,7 +176,15 @@ internal sealed class ReloadCoordinator
         {
             try
             {
-                completion.TrySetResult(await ExecuteAsync(data ?? Volatile.Read(ref _loadData), _stopping.Token).ConfigureAwait(false));
+                await _serial.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    completion.TrySetResult(await ExecuteAsync(data ?? Volatile.Read(ref _loadData), _stopping.Token).ConfigureAwait(false));
+                }
+                finally
+                {
+                    _serial.Release();
+                }
             }
 #pragma warning disable CA1031 // Isolation boundary: a bug in a reload is reported to its waiters, never lost in a background task.
             catch (Exception ex)
@@ -162,6 +228,23 @@ internal sealed class ReloadCoordinator
         try
         {
             plan = Phase("discover", () => Plan(serving));
+            if (_probation is { } kept && plan.HasWork && IsKept(plan, kept.Previous))
+            {
+                // What is published now is what the kept generation holds (hotswap rollback flipped
+                // `current` back): switch back to it instead of loading it again.
+                activity?.Dispose();
+                return await RollBackAsync(kept, SR.StandbyPublished, automatic: false).ConfigureAwait(false);
+            }
+
+            if (plan.HasWork && _host.MaxDrainingVersions is { } max)
+            {
+                Phase("admit", () =>
+                {
+                    CheckDraining(plan, serving, max);
+                    return true;
+                });
+            }
+
             if (!plan.HasWork)
             {
                 // Nothing to do: no lifecycle call, no new generation, no new vault.
@@ -172,7 +255,7 @@ internal sealed class ReloadCoordinator
                 return unchanged;
             }
 
-            ReloadTransaction tx = transaction = new ReloadTransaction(_host, serving, plan, data, cancellationToken);
+            ReloadTransaction tx = transaction = new ReloadTransaction(_host, serving, plan, _lastNumber + 1, data, cancellationToken);
             await PhaseAsync("verify", tx.VerifyAsync).ConfigureAwait(false);
             await PhaseAsync("load", tx.LoadAsync).ConfigureAwait(false);
             Phase("link", () =>
@@ -211,9 +294,32 @@ internal sealed class ReloadCoordinator
         using (HostTelemetry.StartPhase("switch"))
         {
             generation = await transaction.CommitAsync(_retirement.OnDrained).ConfigureAwait(false);
+            _lastNumber = generation.Number;
+
+            // A probation in progress ends at this switch: the generation it kept retires, and the
+            // one serving until now is kept instead. So at most two generations are ever kept loaded.
+            Probation? ended = _probation;
+            _probation = null;
+            ended?.End();
+            Probation? next = serving is not null && _host.Probation != TimeSpan.Zero ? new Probation(serving, generation) : null;
+            if (next is not null && _host.AutoRollback is { } policy)
+            {
+                next.Monitor(_host.Ids, policy, reason => OnTripped(next, reason)); // installed before the switch: every call to the new versions is counted
+            }
+
             _source.Publish(generation);
             Loading = [];
-            if (serving is not null)
+            if (ended is not null)
+            {
+                _retirement.Retire(ended.Previous, alsoKept: serving);
+            }
+
+            if (next is not null)
+            {
+                _probation = next;
+                next.Start(_host.Time, _host.Probation, OnProbationElapsed);
+            }
+            else if (serving is not null)
             {
                 _retirement.Retire(serving);
             }
@@ -255,13 +361,165 @@ internal sealed class ReloadCoordinator
         }
     }
 
+    /// <summary>
+    /// Switches back to the generation <paramref name="probation"/> kept: the handoff (state, vault),
+    /// the switch (one atomic write), then the retirement of the generation rolled back. The caller
+    /// holds <see cref="_serial"/>.
+    /// </summary>
+    private async Task<ReloadResult> RollBackAsync(Probation? probation, string reason, bool automatic)
+    {
+        long started = _host.Time.GetTimestamp();
+        PluginGeneration? serving = _source.Current;
+        if (probation is null || probation != _probation)
+        {
+            var error = new PluginLoadException(SR.AllPlugins, ReloadPhase.Rollback, null, SR.NothingToRollBack);
+            return new ReloadResult(serving?.Number ?? 0, published: false, [], error, _host.Time.GetElapsedTime(started));
+        }
+
+        using System.Diagnostics.Activity? activity = HostTelemetry.StartReload(probation.Candidate.Number);
+        _probation = null;
+        probation.End();
+        List<PluginOutcome> outcomes = probation.Outcomes();
+        using (HostTelemetry.StartPhase("rollback"))
+        {
+            await probation.HandBackAsync(_host).ConfigureAwait(false);
+            _source.Publish(probation.Previous);
+            foreach (PluginVersion version in probation.NewVersions)
+            {
+                if (!version.IsStatic)
+                {
+                    _rolledBack[version.Name] = version.Version; // not loaded again until another version is published
+                }
+            }
+
+            _retirement.Retire(probation.Candidate);
+        }
+
+        _events.OnStatusChanged();
+        var result = new ReloadResult(probation.Previous.Number, published: true, outcomes, null, _host.Time.GetElapsedTime(started)) { RollbackReason = reason };
+        Log.RolledBack(_host.Logger, result.Generation, result.Duration.TotalMilliseconds, reason, string.Join(", ", outcomes));
+        _host.Telemetry.RecordReload(activity, result);
+        _events.OnRolledBack(new RolledBackEventArgs(result, automatic));
+        return result;
+    }
+
+    /// <summary>A new version failed too often during its probation: roll back, on the thread pool (never on the failing caller's thread).</summary>
+    private void OnTripped(Probation probation, string reason)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => RunSerialAsync(probation, async () => await RollBackAsync(probation, reason, automatic: true).ConfigureAwait(false)));
+        }
+    }
+
+    /// <summary>The probation period ended without a rollback: the kept generation retires.</summary>
+    private void OnProbationElapsed(Probation probation)
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => RunSerialAsync(probation, () =>
+            {
+                _probation = null;
+                probation.End();
+                _retirement.Retire(probation.Previous);
+                Log.ProbationPassed(_host.Logger, probation.Candidate.Number, probation.Previous.Number);
+                _events.OnStatusChanged();
+                return Task.CompletedTask;
+            }));
+        }
+    }
+
+    /// <summary>Runs <paramref name="step"/> one at a time with reloads, if <paramref name="probation"/> is still the one in progress.</summary>
+    private async Task RunSerialAsync(Probation probation, Func<Task> step)
+    {
+        await _serial.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!IsStopped && _probation == probation)
+            {
+                await step().ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // Isolation boundary: a background step's failure is logged, never lost in a task nobody awaits.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.AutoRollbackFailed(_host.Logger, ex);
+        }
+        finally
+        {
+            _serial.Release();
+        }
+    }
+
+    /// <summary>Whether the next generation of <paramref name="plan"/> would hold exactly the versions <paramref name="kept"/> holds.</summary>
+    private static bool IsKept(ReloadPlan plan, PluginGeneration kept)
+    {
+        int present = 0;
+        foreach (PlannedPlugin planned in plan.Plugins)
+        {
+            bool held = kept.TryGetVersion(planned.Name, out PluginVersion? version);
+            switch (planned.Outcome)
+            {
+                case ReloadOutcome.Removed:
+                    if (held)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case ReloadOutcome.Loaded:
+                case ReloadOutcome.Unchanged:
+                case ReloadOutcome.NotReloadable:
+                case ReloadOutcome.RolledBack when planned.Version is not null:
+                    if (!held || version!.Version != planned.Version)
+                    {
+                        return false;
+                    }
+
+                    present++;
+                    break;
+            }
+        }
+
+        return present == kept.Versions.Length;
+    }
+
+    /// <summary>Refuses a reload that would retire one more version of a plugin than <see cref="PluginHostOptions.MaxDrainingVersions"/> allows to drain at once.</summary>
+    private void CheckDraining(ReloadPlan plan, PluginGeneration? serving, int max)
+    {
+        // What retires at this switch: the kept generation's own versions when a probation is in
+        // progress (the serving ones are kept in their place), otherwise the serving versions.
+        IEnumerable<PluginVersion> retiring = _probation is { } kept
+            ? kept.Previous.Versions.Where(v => serving is null || !serving.TryGetVersion(v.Name, out PluginVersion? s) || s != v)
+            : serving?.Versions.Where(v => !plan.Carried.Contains(v.Name)) ?? [];
+        foreach (PluginVersion version in retiring)
+        {
+            List<(PluginVersionInfo Version, long Calls)> draining = _retirement.DrainingVersionsOf(version.Name, serving);
+            if (draining.Count + 1 > max)
+            {
+                string held = string.Join(", ", draining.Select(static d => SR.DrainingVersion(d.Version.Version, d.Calls)));
+                throw new PluginLoadException(version.Name, ReloadPhase.Discover, null, SR.TooManyDraining(version.Name, max, held));
+            }
+        }
+    }
+
     /// <summary>Step 1: reads the plugins root and plans; the host's status names what is about to be loaded before discovery ends.</summary>
     private ReloadPlan Plan(PluginGeneration? serving)
     {
         ReloadPlan plan;
         using (_beginDiscovery())
         {
-            plan = ReloadPlan.Create(Discover(serving), serving?.Versions.Select(ServingPlugin.Of).ToList());
+            List<PluginSource> sources = Discover(serving);
+            foreach (PluginSource source in sources)
+            {
+                if (_rolledBack.TryGetValue(source.Name, out string? version) && version != source.Version)
+                {
+                    _rolledBack.Remove(source.Name); // another version is published: the refusal lapses
+                }
+            }
+
+            plan = ReloadPlan.Create(sources, serving?.Versions.Select(ServingPlugin.Of).ToList(), _rolledBack);
             Loading = [.. plan.ToLoad.Where(static s => s.Found is not null).Select(static s => new PluginVersionInfo(s.Name, s.Version))];
             if (Loading.Count > 0)
             {

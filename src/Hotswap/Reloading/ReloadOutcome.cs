@@ -17,4 +17,11 @@ public enum ReloadOutcome
 
     /// <summary>The reload failed; the previous version, if any, keeps serving.</summary>
     Failed,
+
+    /// <summary>
+    /// Rolled back: in a rollback's result, the version kept on probation serves again; in a later
+    /// reload's, the published version is the one that was rolled back, and it is not loaded again
+    /// until another version is published.
+    /// </summary>
+    RolledBack,
 }

@@ -47,16 +47,34 @@ internal sealed class ReloadPlan
     /// <summary>Plans the next generation.</summary>
     /// <param name="sources">Every plugin on disk and every static plugin.</param>
     /// <param name="serving">The serving versions; <see langword="null"/> on the first load.</param>
+    /// <param name="rolledBack">
+    /// The versions rolled back, by plugin name: a plugin whose published version is still the one
+    /// rolled back is not loaded (it keeps its serving version, or stays absent) and is reported
+    /// <see cref="ReloadOutcome.RolledBack"/>.
+    /// </param>
     /// <returns>The plan.</returns>
-    public static ReloadPlan Create(IReadOnlyCollection<PluginSource> sources, IReadOnlyCollection<ServingPlugin>? serving)
+    public static ReloadPlan Create(IReadOnlyCollection<PluginSource> sources, IReadOnlyCollection<ServingPlugin>? serving, IReadOnlyDictionary<string, string>? rolledBack = null)
     {
         var byName = sources.ToDictionary(static s => s.Name, StringComparer.OrdinalIgnoreCase);
         var old = (serving ?? []).ToDictionary(static s => s.Name, StringComparer.OrdinalIgnoreCase);
         var carried = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var changed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var refused = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (PluginSource source in sources)
         {
-            if (old.TryGetValue(source.Name, out ServingPlugin? kept) && (kept.Version == source.Version || !kept.Reloadable))
+            if (rolledBack is not null && source.Found is not null && rolledBack.TryGetValue(source.Name, out string? version) && version == source.Version)
+            {
+                refused.Add(source.Name);
+                if (old.ContainsKey(source.Name))
+                {
+                    carried.Add(source.Name);
+                }
+                else
+                {
+                    byName.Remove(source.Name); // never loaded: absent from the next generation
+                }
+            }
+            else if (old.TryGetValue(source.Name, out ServingPlugin? kept) && (kept.Version == source.Version || !kept.Reloadable))
             {
                 carried.Add(source.Name);
             }
@@ -84,8 +102,11 @@ internal sealed class ReloadPlan
                 ServingPlugin version = old[name];
                 if (version.Reloadable && version.Imports.Any(changed.Contains))
                 {
+                    // It must not keep an export of a retired version: it reloads from what is
+                    // published, even when that is the version rolled back.
                     carried.Remove(name);
                     changed.Add(name);
+                    refused.Remove(name);
                     grew = true;
                 }
             }
@@ -93,10 +114,14 @@ internal sealed class ReloadPlan
 
         var plugins = new List<PlannedPlugin>();
         var toLoad = new List<PluginSource>();
-        foreach (string name in byName.Keys.Concat(old.Keys).Distinct(StringComparer.OrdinalIgnoreCase))
+        foreach (string name in byName.Keys.Concat(old.Keys).Concat(refused).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             old.TryGetValue(name, out ServingPlugin? previous);
-            if (carried.Contains(name))
+            if (refused.Contains(name))
+            {
+                plugins.Add(new(name, ReloadOutcome.RolledBack, previous?.Version, previous?.Version));
+            }
+            else if (carried.Contains(name))
             {
                 // A static plugin can never be reloaded: every reload reports it so.
                 ReloadOutcome outcome = previous!.IsStatic || previous.Version != byName[name].Version ? ReloadOutcome.NotReloadable : ReloadOutcome.Unchanged; // carried names are serving.
@@ -126,7 +151,7 @@ internal sealed class ReloadPlan
     /// <summary>The outcomes of a reload that failed: every plugin it would have changed is <see cref="ReloadOutcome.Failed"/> and keeps its previous version.</summary>
     /// <returns>One outcome per plugin.</returns>
     public List<PluginOutcome> FailedOutcomes()
-        => [.. Plugins.Select(static p => p.Outcome is ReloadOutcome.Unchanged or ReloadOutcome.NotReloadable
+        => [.. Plugins.Select(static p => p.Outcome is ReloadOutcome.Unchanged or ReloadOutcome.NotReloadable or ReloadOutcome.RolledBack
             ? new PluginOutcome(p.Name, p.Outcome, p.PreviousVersion, p.PreviousVersion)
             : new PluginOutcome(p.Name, ReloadOutcome.Failed, p.PreviousVersion, p.PreviousVersion))];
 }

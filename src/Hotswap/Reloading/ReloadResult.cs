@@ -45,6 +45,12 @@ public sealed class ReloadResult
     /// <summary>Gets how long the reload took.</summary>
     public TimeSpan Duration { get; }
 
+    /// <summary>Gets a value indicating whether this is the result of a rollback (<see cref="PluginHost.RollbackAsync"/>, or automatic).</summary>
+    public bool RolledBack => RollbackReason is not null;
+
+    /// <summary>Gets why the host rolled back, for a rollback's result; <see langword="null"/> otherwise.</summary>
+    public string? RollbackReason { get; init; }
+
     /// <summary>Gets the outcome of one plugin.</summary>
     /// <param name="pluginName">The plugin's name (case-insensitive).</param>
     /// <returns>The plugin's outcome, or <see langword="null"/> when the reload did not concern it.</returns>
@@ -83,6 +89,11 @@ public sealed class ReloadResult
         if (!Succeeded)
         {
             return $"reload failed, generation {Generation} still serving: {Error!.Message}"; // Error is non-null when !Succeeded.
+        }
+
+        if (RolledBack)
+        {
+            return $"rolled back to generation {Generation} ({RollbackReason}): {plugins}";
         }
 
         return Published

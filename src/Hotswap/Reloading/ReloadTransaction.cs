@@ -33,9 +33,10 @@ internal sealed class ReloadTransaction
     private PluginVersion[] _ordered = [];
     private Vault? _vault;
 
-    public ReloadTransaction(HostRuntime host, PluginGeneration? serving, ReloadPlan plan, object? data, CancellationToken cancellationToken)
+    public ReloadTransaction(HostRuntime host, PluginGeneration? serving, ReloadPlan plan, long number, object? data, CancellationToken cancellationToken)
     {
         _host = host;
+        Number = number;
         _serving = serving;
         _plan = plan;
         _data = data;
@@ -45,8 +46,8 @@ internal sealed class ReloadTransaction
     /// <summary>Gets the step running or last run, named in an unexpected failure.</summary>
     public ReloadPhase Phase { get; private set; } = ReloadPhase.Verify;
 
-    /// <summary>Gets the number of the generation this reload builds.</summary>
-    public long Number => (_serving?.Number ?? 0) + 1;
+    /// <summary>Gets the number of the generation this reload builds: higher than any the host built before, so a number is never reused after a rollback.</summary>
+    public long Number { get; }
 
     /// <summary>Step 2: checks every changed plugin's folder and assemblies, before any context is created.</summary>
     /// <returns>A task that completes when every plugin was verified.</returns>

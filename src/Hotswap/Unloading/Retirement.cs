@@ -66,11 +66,37 @@ internal sealed class Retirement
     }
 
     /// <summary>
+    /// Gets the retired versions of one plugin whose calls have not drained yet, each with the
+    /// number of calls in flight on it, oldest first; a version serving in <paramref name="serving"/>
+    /// does not count.
+    /// </summary>
+    /// <param name="pluginName">The plugin's name.</param>
+    /// <param name="serving">The generation serving.</param>
+    /// <returns>The versions and their calls in flight.</returns>
+    public List<(PluginVersionInfo Version, long Calls)> DrainingVersionsOf(string pluginName, PluginGeneration? serving)
+    {
+        var draining = new Dictionary<PluginVersion, long>();
+        lock (_gate)
+        {
+            foreach (PluginGeneration generation in _generations.Keys.OrderBy(static g => g.Number))
+            {
+                if (!generation.IsDrained && generation.TryGetVersion(pluginName, out PluginVersion? version) && !Holds(serving, version))
+                {
+                    draining[version] = draining.GetValueOrDefault(version) + generation.Leases.Count;
+                }
+            }
+        }
+
+        return [.. draining.Select(static d => (d.Key.Info, d.Value))];
+    }
+
+    /// <summary>
     /// Retires a generation that no longer serves; reports it if its calls do not drain in time.
     /// Called after the switch: never throws.
     /// </summary>
     /// <param name="generation">The generation replaced (or the last one, when the host is disposed).</param>
-    public void Retire(PluginGeneration generation)
+    /// <param name="alsoKept">A generation that stays loaded besides the serving one (the one kept on probation), whose versions do not retire.</param>
+    public void Retire(PluginGeneration generation, PluginGeneration? alsoKept = null)
     {
         try
         {
@@ -81,7 +107,7 @@ internal sealed class Retirement
                 _generations.Add(generation, state);
                 foreach (PluginVersion version in generation.Versions)
                 {
-                    if (serving is null || !serving.TryGetVersion(version.Name, out PluginVersion? kept) || kept != version)
+                    if (!Holds(serving, version) && !Holds(alsoKept, version))
                     {
                         Track(version.Info, +1);
                     }
@@ -312,6 +338,9 @@ internal sealed class Retirement
         Log.UnloadStuck(_host.Logger, version.PluginName, version.Version, elapsed.TotalMilliseconds, cause);
         _events.OnUnloadStuck(new UnloadStuckEventArgs(version, elapsed, cause));
     }
+
+    private static bool Holds(PluginGeneration? generation, PluginVersion version)
+        => generation is not null && generation.TryGetVersion(version.Name, out PluginVersion? held) && held == version;
 
     private void Untrack(PluginVersionInfo version)
     {

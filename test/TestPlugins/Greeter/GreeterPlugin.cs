@@ -41,7 +41,7 @@ public sealed class GreeterPlugin : Plugin
     public override object? Export()
     {
         Step("Export");
-        return new GreeterService();
+        return new GreeterService(_where);
     }
 
     public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
@@ -115,7 +115,9 @@ public sealed class GreeterPlugin : Plugin
     public override void RestoreState(LiveData state, string fromVersion)
     {
         Step("RestoreState");
-        _count = state.To<CounterState>()!.Count;
+        CounterState restored = state.To<CounterState>()!;
+        _count = restored.Count;
+        _where.Record($"RestoredFrom({fromVersion}):{restored.SavedBy}->{Tag}:{restored.Count}");
     }
 
     public override async Task OnFreeAsync(CancellationToken cancellationToken)
@@ -134,6 +136,7 @@ public sealed class GreeterPlugin : Plugin
         "instance" => _instance,
         "record" => Record(args),
         "fail" => throw new InvalidOperationException($"{_where.PluginName} fails on purpose"),
+        "failIfTag" => (string?)args[0] == Tag ? throw new InvalidOperationException($"{Tag} fails on purpose") : Tag,
         "block" => Block(args),
         "blockAsync" => BlockAsync(args),
         "failAsync" => FailAsync(),
@@ -215,9 +218,12 @@ public sealed class GreeterPlugin : Plugin
         public string SavedBy { get; set; } = "";
     }
 
-    private sealed class GreeterService : IGreeter
+    /// <summary>Greets; throws when the setting "name.failGreet" names this build's tag (a version broken at run time).</summary>
+    private sealed class GreeterService(PluginLocation where) : IGreeter
     {
-        public string Greet(string name) => $"{Tag}:hello {name}";
+        public string Greet(string name) => where.Setting("failGreet") == Tag
+            ? throw new InvalidOperationException($"{Tag} fails to greet on purpose")
+            : $"{Tag}:hello {name}";
 
         public async Task<string> GreetAsync(string name)
         {
