@@ -28,7 +28,7 @@ internal static class RollbackCommand
             }
             catch (ArgumentException ex)
             {
-                // Only an invalid plugin name gets here: the parser guarantees both arguments are given.
+                // A bad argument: an empty or invalid plugin name (the parser makes sure both are given).
                 output.Error(ex.Message);
                 Report(output, pluginName, result: null, ex.Message);
                 return ExitCodes.Usage;
