@@ -42,6 +42,16 @@ internal static class SR
 
     public static string VersionFolderDamaged(string path, VerificationProblem problem, int more) => $"The version folder '{path}' already exists with this build's version id, but it was changed after publishing, so it is not reused: '{problem.FilePath}': {WithMore(problem.Message, more)} Nothing was changed: 'current' names what it named before. Publish again a second later to get a new version id.";
 
+    public static string RollbackRootMissing(string root) => $"Cannot roll back: the plugins root '{root}' does not exist. Check the path.";
+
+    public static string RollbackUnknownPlugin(string plugin, string root) => $"Cannot roll back plugin '{plugin}': the plugins root '{root}' has no folder of that name. Check the name (hotswap status lists the plugins).";
+
+    public static string RollbackNoCurrent(string plugin, string folder) => $"Cannot roll back plugin '{plugin}': its folder '{folder}' has no 'current' file, so no version is published yet. Publish a version first.";
+
+    public static string RollbackCurrentNotAVersion(string plugin, string current, string folder) => $"Cannot roll back plugin '{plugin}': its 'current' file names '{current}', which is not a version folder in '{folder}'. Make a version current with PluginPublisher.Activate, or publish again.";
+
+    public static string RollbackNothingOlder(string plugin, string current, string folder) => $"Cannot roll back plugin '{plugin}': 'current' names '{current}', the oldest version folder in '{folder}', so there is no earlier version to roll back to. 'current' is unchanged.";
+
     public static string CannotActivate(string path) => $"Cannot make '{path}' current: it is not a published version folder (no plugin.json). Publish it first.";
 
     public static string ManifestMalformed(string detail) => $"plugin.json is malformed: {detail}";

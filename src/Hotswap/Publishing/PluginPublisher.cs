@@ -71,6 +71,69 @@ public static class PluginPublisher
         VersionPublisher.Activate(Path.Combine(Path.GetFullPath(pluginsRoot), pluginName), version);
     }
 
+    /// <summary>
+    /// Rolls a plugin back by one version: makes current the version folder published just before
+    /// the one <c>current</c> names now, by atomically replacing the <c>current</c> file as
+    /// <see cref="Activate"/> does. A host watching the root then reloads to that version by itself.
+    /// </summary>
+    /// <remarks>
+    /// Version ids start with their UTC publish time, so "published before" is the previous folder in
+    /// name order; folders deleted by <see cref="Prune"/> are skipped, as they are gone. Each call steps
+    /// back once more: after two calls, <c>current</c> names the version two before. Nothing is
+    /// deleted and the version rolled back from stays published, so <see cref="Activate"/> can make it
+    /// current again. The flip holds the root's prune lock shared, so a prune cannot delete the
+    /// version between the choice and the flip; it does not exclude a publish running at the same
+    /// moment, and the last flip of <c>current</c> wins.
+    /// </remarks>
+    /// <param name="pluginsRoot">The plugins root.</param>
+    /// <param name="pluginName">The plugin's name: its folder under the plugins root.</param>
+    /// <returns>The version <c>current</c> named before, and the one it names now.</returns>
+    /// <exception cref="ArgumentException">An argument is null, empty or not a valid name.</exception>
+    /// <exception cref="DirectoryNotFoundException">The plugins root or the plugin's folder does not exist, or the earlier version folder has no manifest (the message names the folder).</exception>
+    /// <exception cref="InvalidOperationException">The plugin has no <c>current</c> file, <c>current</c> names no version folder, or it names the oldest one, so there is nothing to roll back to; <c>current</c> is unchanged.</exception>
+    /// <exception cref="IOException">The plugin folder or its <c>current</c> file cannot be read, or <c>current</c> cannot be replaced.</exception>
+    /// <exception cref="UnauthorizedAccessException">The plugin folder or its <c>current</c> file cannot be read or replaced.</exception>
+    public static RollbackResult Rollback(string pluginsRoot, string pluginName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginsRoot);
+        ArgumentException.ThrowIfNullOrEmpty(pluginName);
+        if (!PluginLayout.IsValidName(pluginName))
+        {
+            throw new ArgumentException(SR.InvalidPluginName(pluginName), nameof(pluginName));
+        }
+
+        string root = Path.GetFullPath(pluginsRoot);
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException(SR.RollbackRootMissing(root));
+        }
+
+        string pluginDirectory = Path.Combine(root, pluginName);
+        if (!Directory.Exists(pluginDirectory))
+        {
+            throw new DirectoryNotFoundException(SR.RollbackUnknownPlugin(pluginName, root));
+        }
+
+        // Shared with hosts, exclusive with the pruner: the earlier folder cannot be pruned between the choice and the flip.
+        using PruneLock? flipping = PruneLock.EnterShared(root);
+        string current = PluginLayout.ReadCurrentOf(pluginDirectory) ?? throw new InvalidOperationException(SR.RollbackNoCurrent(pluginName, pluginDirectory));
+        List<string> versions = PluginLayout.ListVersions(pluginDirectory);
+        int index = PluginLayout.IsValidName(current) ? versions.IndexOf(current) : -1;
+        if (index < 0)
+        {
+            throw new InvalidOperationException(SR.RollbackCurrentNotAVersion(pluginName, current, pluginDirectory));
+        }
+
+        if (index == 0)
+        {
+            throw new InvalidOperationException(SR.RollbackNothingOlder(pluginName, current, pluginDirectory));
+        }
+
+        string previous = versions[index - 1];
+        VersionPublisher.Activate(pluginDirectory, previous);
+        return new RollbackResult(pluginName, current, previous, Path.Combine(pluginDirectory, previous));
+    }
+
     /// <summary>Checks a version folder: its manifest, every listed file's size and SHA-256, paths escaping the folder, and files not listed.</summary>
     /// <param name="versionDirectory">The version folder.</param>
     /// <param name="cancellationToken">Cancels the check.</param>

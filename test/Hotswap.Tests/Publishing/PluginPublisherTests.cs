@@ -190,4 +190,125 @@ public sealed class PluginPublisherTests : IDisposable
         Assert.Null(plugins[1].Current);
         Assert.Empty(plugins[1].Versions);
     }
+
+    [Fact]
+    public async Task Rollback_CurrentIsTheNewest_FlipsCurrentDurablyToThePreviousVersionAndReturnsBoth()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        string pluginDirectory = _root.PluginDirectory("alpha");
+
+        RollbackResult result;
+        List<string> flushed;
+        using (Durable.Recording recording = Durable.Record())
+        {
+            result = PluginPublisher.Rollback(_root.PluginsRoot, "alpha");
+            flushed = recording.Flushed;
+        }
+
+        Assert.Equal("alpha", result.PluginName);
+        Assert.Equal(v2.Version, result.FromVersion);
+        Assert.Equal(v1.Version, result.ToVersion);
+        Assert.Equal(v1.VersionDirectory, result.VersionDirectory);
+        Assert.Equal(v1.Version + "\n", await File.ReadAllTextAsync(Path.Combine(pluginDirectory, "current")));
+        Assert.Empty(Directory.GetFiles(pluginDirectory, ".current-*"));
+        Assert.Equal([v1.Version, v2.Version], Directory.GetDirectories(pluginDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        // The same durable flip as Activate: the temporary file flushed, renamed, then the plugin folder flushed.
+        Assert.StartsWith("file " + Path.Combine(pluginDirectory, ".current-"), flushed[0], StringComparison.Ordinal);
+        Assert.Equal(OperatingSystem.IsWindows() ? [flushed[0]] : [flushed[0], "directory " + pluginDirectory], flushed);
+    }
+
+    [Fact]
+    public async Task Rollback_Repeated_StepsBackOneVersionEachTimeSkippingPrunedOnes()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        PublishResult v3 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        PublishResult v4 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        Directory.Delete(v3.VersionDirectory, recursive: true); // as a prune would
+
+        RollbackResult first = PluginPublisher.Rollback(_root.PluginsRoot, "alpha");
+        RollbackResult second = PluginPublisher.Rollback(_root.PluginsRoot, "alpha");
+
+        Assert.Equal((v4.Version, v2.Version), (first.FromVersion, first.ToVersion));
+        Assert.Equal((v2.Version, v1.Version), (second.FromVersion, second.ToVersion));
+        Assert.Equal(v1.Version, PluginPublisher.ListPublished(_root.PluginsRoot)[0].Current);
+    }
+
+    [Fact]
+    public async Task Rollback_CurrentIsTheOldest_ThrowsNamingPluginAndFolderAndLeavesCurrent()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha", activate: false);
+        string pluginDirectory = _root.PluginDirectory("alpha");
+
+        var ex = Assert.Throws<InvalidOperationException>(() => PluginPublisher.Rollback(_root.PluginsRoot, "alpha"));
+
+        Assert.Equal($"Cannot roll back plugin 'alpha': 'current' names '{v1.Version}', the oldest version folder in '{pluginDirectory}', so there is no earlier version to roll back to. 'current' is unchanged.", ex.Message);
+        Assert.Equal(v1.Version + "\n", await File.ReadAllTextAsync(Path.Combine(pluginDirectory, "current")));
+    }
+
+    [Fact]
+    public async Task Rollback_NoCurrentFile_ThrowsNamingPluginAndFolder()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha", activate: false);
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha", activate: false);
+        string pluginDirectory = _root.PluginDirectory("alpha");
+
+        var ex = Assert.Throws<InvalidOperationException>(() => PluginPublisher.Rollback(_root.PluginsRoot, "alpha"));
+
+        Assert.Equal($"Cannot roll back plugin 'alpha': its folder '{pluginDirectory}' has no 'current' file, so no version is published yet. Publish a version first.", ex.Message);
+        Assert.False(File.Exists(Path.Combine(pluginDirectory, "current")));
+    }
+
+    [Fact]
+    public async Task Rollback_CurrentNamesNoVersionFolder_ThrowsNamingPluginAndFolder()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        string pluginDirectory = _root.PluginDirectory("alpha");
+        await File.WriteAllTextAsync(Path.Combine(pluginDirectory, "current"), "../elsewhere\n");
+
+        var ex = Assert.Throws<InvalidOperationException>(() => PluginPublisher.Rollback(_root.PluginsRoot, "alpha"));
+
+        Assert.Equal($"Cannot roll back plugin 'alpha': its 'current' file names '../elsewhere', which is not a version folder in '{pluginDirectory}'. Make a version current with PluginPublisher.Activate, or publish again.", ex.Message);
+        Assert.Equal("../elsewhere\n", await File.ReadAllTextAsync(Path.Combine(pluginDirectory, "current")));
+    }
+
+    [Fact]
+    public void Rollback_UnknownPluginOrMissingRoot_ThrowsNamingTheFolder()
+    {
+        string missingRoot = Path.Combine(_root.Directory, "nowhere");
+
+        var unknown = Assert.Throws<DirectoryNotFoundException>(() => PluginPublisher.Rollback(_root.PluginsRoot, "ghost"));
+        var noRoot = Assert.Throws<DirectoryNotFoundException>(() => PluginPublisher.Rollback(missingRoot, "ghost"));
+
+        Assert.Equal($"Cannot roll back plugin 'ghost': the plugins root '{_root.PluginsRoot}' has no folder of that name. Check the name (hotswap status lists the plugins).", unknown.Message);
+        Assert.Equal($"Cannot roll back: the plugins root '{missingRoot}' does not exist. Check the path.", noRoot.Message);
+        Assert.False(Directory.Exists(_root.PluginDirectory("ghost")));
+        Assert.False(Directory.Exists(missingRoot));
+    }
+
+    [Theory]
+    [InlineData("../outside")]
+    [InlineData(".hidden")]
+    [InlineData("a/b")]
+    [InlineData(" alpha")]
+    public async Task Rollback_InvalidPluginName_ThrowsAndWritesNothingOutsideTheRoot(string name)
+    {
+        // A real plugin folder beside the root, which "../outside" would reach.
+        string outside = Path.Combine(_root.Directory, "outside");
+        PublishResult old = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV1), _root.Directory, "outside", new PublishOptions { TimeProvider = new ManualTimeProvider() });
+        var later = new ManualTimeProvider();
+        later.Advance(TimeSpan.FromMinutes(1));
+        PublishResult newer = await PluginPublisher.PublishAsync(Fixtures.PathOf(Fixtures.GreeterV2), _root.Directory, "outside", new PublishOptions { TimeProvider = later });
+        Assert.NotEqual(old.Version, newer.Version);
+
+        var ex = Assert.Throws<ArgumentException>(() => PluginPublisher.Rollback(_root.PluginsRoot, name));
+
+        Assert.Equal($"'{name}' is not a valid plugin name: use one folder name that does not start with a dot. (Parameter 'pluginName')", ex.Message);
+        Assert.Equal(newer.Version + "\n", await File.ReadAllTextAsync(Path.Combine(outside, "current")));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(_root.PluginsRoot), e => !Path.GetFileName(e).StartsWith('.'));
+    }
 }
