@@ -87,6 +87,25 @@ public static class HostSnippets
         #endregion
     }
 
+    public static async Task ProbationAsync()
+    {
+        #region probation
+        await using PluginHost host = PluginHost.Create(new PluginHostOptions
+        {
+            PluginsRoot = "plugins",
+            Probation = TimeSpan.FromMinutes(2),                // the previous generation stays loaded, ready to serve again
+            AutoRollback = new AutoRollbackOptions { FailureRate = 0.2, MinimumCalls = 50 },
+            MaxDrainingVersions = 3,                            // refuse a reload while 3 old versions still run calls
+        });
+        host.RolledBack += (_, e) => Console.WriteLine($"{(e.IsAutomatic ? "auto" : "manual")} rollback: {e.Result}");
+        (await host.LoadAsync()).EnsureSuccess();
+
+        ReloadResult next = await host.ReloadAsync();          // warm-up and health gate before the switch
+        ReloadResult back = await host.RollbackAsync();        // one atomic switch back, nothing loaded
+        #endregion
+        _ = (next, back);
+    }
+
     public static PluginHost StaticHost()
     {
         #region static

@@ -9,7 +9,7 @@ namespace Hotswap.Tests.Docs;
 /// </summary>
 public sealed partial class SnippetTests
 {
-    public static TheoryData<string> Documents => ["README.md", "docs/concepts.md", "docs/proxies.md", "docs/hosting.md"];
+    public static TheoryData<string> Documents => ["README.md", "docs/concepts.md", "docs/proxies.md", "docs/hosting.md", "docs/lifecycle.md"];
 
     [Theory]
     [MemberData(nameof(Documents))]
