@@ -60,6 +60,34 @@ internal sealed class PluginHostOptionsValidator(HotswapConfiguration configurat
             errors.Add(SR.Positive(configuration.Key(nameof(PluginHostOptions.StatusInterval))));
         }
 
+        if (options.Probation < TimeSpan.Zero && options.Probation != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add(SR.NotNegative(configuration.Key(nameof(PluginHostOptions.Probation))));
+        }
+
+        if (options.MaxDrainingVersions < 1)
+        {
+            errors.Add(SR.Positive(configuration.Key(nameof(PluginHostOptions.MaxDrainingVersions))));
+        }
+
+        if (options.AutoRollback is { } auto)
+        {
+            if (options.Probation == TimeSpan.Zero)
+            {
+                errors.Add(SR.AutoRollbackNeedsProbation(configuration.Key(nameof(PluginHostOptions.AutoRollback)), configuration.Key(nameof(PluginHostOptions.Probation))));
+            }
+
+            if (!(auto.FailureRate > 0 && auto.FailureRate <= 1))
+            {
+                errors.Add(SR.FailureRate(configuration.Key(PluginHostSettings.AutoRollbackKey(nameof(AutoRollbackOptions.FailureRate)))));
+            }
+
+            if (auto.MinimumCalls < 1)
+            {
+                errors.Add(SR.Positive(configuration.Key(PluginHostSettings.AutoRollbackKey(nameof(AutoRollbackOptions.MinimumCalls)))));
+            }
+        }
+
         if (options.Watch && string.IsNullOrWhiteSpace(options.PluginsRoot))
         {
             errors.Add(SR.WatchNeedsRoot(configuration.Key(nameof(PluginHostOptions.Watch)), root));

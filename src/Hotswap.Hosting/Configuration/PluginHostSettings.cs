@@ -34,7 +34,23 @@ internal static class PluginHostSettings
         Read(section, nameof(PluginHostOptions.WriteStatus), ReadBool, v => options.WriteStatus = v, source, errors);
         Read(section, nameof(PluginHostOptions.Precompile), ReadBool, v => options.Precompile = v, source, errors);
         Read(section, nameof(PluginHostOptions.StatusInterval), ReadTimeSpan, v => options.StatusInterval = v, source, errors);
+        Read(section, nameof(PluginHostOptions.Probation), ReadTimeSpan, v => options.Probation = v, source, errors);
+        Read(section, nameof(PluginHostOptions.MaxDrainingVersions), ReadInt, v => options.MaxDrainingVersions = v, source, errors);
+
+        // Any key under AutoRollback turns automatic rollback on, with the defaults for the others.
+        IConfigurationSection auto = section.GetSection(nameof(PluginHostOptions.AutoRollback));
+        if (auto.GetChildren().Any())
+        {
+            AutoRollbackOptions policy = options.AutoRollback ??= new AutoRollbackOptions();
+            Read(section, AutoRollbackKey(nameof(AutoRollbackOptions.FailureRate)), ReadDouble, v => policy.FailureRate = v, source, errors);
+            Read(section, AutoRollbackKey(nameof(AutoRollbackOptions.MinimumCalls)), ReadInt, v => policy.MinimumCalls = v, source, errors);
+        }
     }
+
+    /// <summary>The key of a setting of <see cref="PluginHostOptions.AutoRollback"/>, relative to the section.</summary>
+    /// <param name="setting">The setting's name.</param>
+    /// <returns>For example <c>AutoRollback:FailureRate</c>.</returns>
+    public static string AutoRollbackKey(string setting) => ConfigurationPath.Combine(nameof(PluginHostOptions.AutoRollback), setting);
 
     public static void Bind(IConfiguration section, HotswapHostingOptions options, HotswapConfiguration source, List<string>? errors)
         => Read(section, nameof(HotswapHostingOptions.AllowStartWithoutPlugins), ReadBool, v => options.AllowStartWithoutPlugins = v, source, errors);
@@ -62,6 +78,9 @@ internal static class PluginHostSettings
 
     private static (bool, int, string) ReadInt(string text)
         => (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value), value, SR.ExpectedInt);
+
+    private static (bool, double, string) ReadDouble(string text)
+        => (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value), value, SR.ExpectedNumber);
 
     private static (bool, TimeSpan, string) ReadTimeSpan(string text)
         => (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan value), value, SR.ExpectedTimeSpan);

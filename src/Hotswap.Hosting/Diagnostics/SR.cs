@@ -5,6 +5,7 @@ internal static class SR
 {
     public const string ExpectedBool = "true or false";
     public const string ExpectedInt = "a whole number";
+    public const string ExpectedNumber = "a number such as 0.25";
     public const string ExpectedTimeSpan = "a time span such as 00:00:30";
     public const string ExpectedWatchMode = "Events or Polling";
 
@@ -13,6 +14,10 @@ internal static class SR
     public static string Positive(string key) => $"{key} must be positive.";
 
     public static string PositiveOrInfinite(string key) => $"{key} must be positive, or -00:00:00.001 for no limit.";
+
+    public static string FailureRate(string key) => $"{key} must be greater than 0 and at most 1.";
+
+    public static string AutoRollbackNeedsProbation(string auto, string probation) => $"{auto} is set but {probation} is not: a version can only be rolled back while the previous one is kept. Set a probation period.";
 
     public static string NotNegative(string key) => $"{key} must not be negative.";
 

@@ -112,6 +112,40 @@ public sealed class AddHotswapTests : IDisposable
     }
 
     [Fact]
+    public void AddHotswap_ProbationSettings_BindProbationAutoRollbackAndTheDrainingBound()
+    {
+        Dictionary<string, string?> settings = TestGenericHost.Settings(_root);
+        settings["Hotswap:Probation"] = "00:02:00";
+        settings["Hotswap:MaxDrainingVersions"] = "3";
+        settings["Hotswap:AutoRollback:FailureRate"] = "0.25";
+        using IHost host = TestGenericHost.Build(settings, services => services.AddHotswap());
+
+        PluginHostOptions options = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromMinutes(2), options.Probation);
+        Assert.Equal(3, options.MaxDrainingVersions);
+        Assert.Equal((0.25, 20), (options.AutoRollback!.FailureRate, options.AutoRollback.MinimumCalls));
+    }
+
+    [Fact]
+    public async Task StartAsync_InvalidProbationSettings_ThrowsNamingEachKey()
+    {
+        Dictionary<string, string?> settings = TestGenericHost.Settings(_root);
+        settings["Hotswap:MaxDrainingVersions"] = "0";
+        settings["Hotswap:AutoRollback:FailureRate"] = "often";
+        settings["Hotswap:AutoRollback:MinimumCalls"] = "0";
+        using IHost host = TestGenericHost.Build(settings, services => services.AddHotswap());
+
+        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Hotswap:MaxDrainingVersions must be positive.", error.Failures);
+        Assert.Contains("Hotswap:AutoRollback:FailureRate is 'often', which is not a number such as 0.25.", error.Failures);
+        Assert.Contains("Hotswap:AutoRollback:MinimumCalls must be positive.", error.Failures);
+        Assert.Contains("Hotswap:AutoRollback is set but Hotswap:Probation is not: a version can only be rolled back while the previous one is kept. Set a probation period.", error.Failures);
+        Assert.Equal(4, error.Failures.Count());
+    }
+
+    [Fact]
     public async Task StartAsync_WatchWithoutPluginsRootInAnotherSection_ThrowsNamingItsKeys()
     {
         using IHost host = TestGenericHost.Build(new Dictionary<string, string?> { ["Plugins:Hotswap:Watch"] = "true" }, services => services.AddHotswap("Plugins:Hotswap"));
