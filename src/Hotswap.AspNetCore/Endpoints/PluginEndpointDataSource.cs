@@ -16,7 +16,8 @@ namespace Hotswap;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The order at a switch: the host publishes generation N+1, then raises <c>Reloaded</c>, on which
+/// The order at a switch: the host publishes generation N+1, then raises <c>Reloaded</c> (or
+/// <c>RolledBack</c>, when an older generation serves again), on which
 /// this source builds N+1's table, publishes it and fires the old change token; routing rebuilds
 /// its matcher from <see cref="Endpoints"/> and drops N's endpoints. A request routed on N in
 /// between leases N+1 and runs N+1's delegate for the same route (or gets 404 when N+1 has none),
@@ -47,6 +48,7 @@ internal sealed class PluginEndpointDataSource : EndpointDataSource, IDisposable
         _conventions = conventions;
         _logger = (ILogger?)services.GetService<ILoggerFactory>()?.CreateLogger("Hotswap.AspNetCore") ?? NullLogger.Instance;
         _host.Reloaded += OnReloaded;
+        _host.RolledBack += OnRolledBack;
         _host.Unloading += OnUnloading;
     }
 
@@ -83,6 +85,7 @@ internal sealed class PluginEndpointDataSource : EndpointDataSource, IDisposable
     public void Dispose()
     {
         _host.Reloaded -= OnReloaded;
+        _host.RolledBack -= OnRolledBack;
         _host.Unloading -= OnUnloading;
         lock (_buildGate)
         {
@@ -129,7 +132,18 @@ internal sealed class PluginEndpointDataSource : EndpointDataSource, IDisposable
 
     private void OnReloaded(object? sender, ReloadedEventArgs e)
     {
-        if (!e.Result.Published || _disposed)
+        if (e.Result.Published)
+        {
+            BuildServing();
+        }
+    }
+
+    /// <summary>A rollback made an older generation serve again: its table replaces the newer one's.</summary>
+    private void OnRolledBack(object? sender, RolledBackEventArgs e) => BuildServing();
+
+    private void BuildServing()
+    {
+        if (_disposed)
         {
             return;
         }
@@ -181,8 +195,10 @@ internal sealed class PluginEndpointDataSource : EndpointDataSource, IDisposable
                 return current;
             }
 
+            // The newest table wins, and so does the serving generation's: after a rollback the
+            // generation serving again is older than the table it replaces.
             built = Build(generation);
-            if (!_disposed && built.Number > current.Number)
+            if (!_disposed && (built.Number > current.Number || built.Number == _host.GenerationNumber))
             {
                 Volatile.Write(ref _current, built);
                 fire = SwapChangeToken();

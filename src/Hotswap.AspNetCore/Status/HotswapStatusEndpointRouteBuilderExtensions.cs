@@ -12,7 +12,7 @@ public static class HotswapStatusEndpointRouteBuilderExtensions
 {
     /// <summary>Maps the status page of the <see cref="PluginHost"/> registered in the application's services.</summary>
     /// <param name="endpoints">The application or a route group.</param>
-    /// <param name="pattern">The page's path: HTML at <c>{pattern}</c>, JSON at <c>{pattern}.json</c>, the reload action at <c>POST {pattern}/reload</c>.</param>
+    /// <param name="pattern">The page's path: HTML at <c>{pattern}</c>, JSON at <c>{pattern}.json</c>, the reload and rollback actions at <c>POST {pattern}/reload</c> and <c>POST {pattern}/rollback</c>.</param>
     /// <param name="configure">Sets the options: the authorization policy, the plugins root.</param>
     /// <returns>A builder for conventions applied to the page's endpoints.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is <see langword="null"/>.</exception>
@@ -34,13 +34,13 @@ public static class HotswapStatusEndpointRouteBuilderExtensions
     /// </summary>
     /// <param name="endpoints">The application or a route group.</param>
     /// <param name="host">The plugin host.</param>
-    /// <param name="pattern">The page's path: HTML at <c>{pattern}</c>, JSON at <c>{pattern}.json</c>, the reload action at <c>POST {pattern}/reload</c>.</param>
+    /// <param name="pattern">The page's path: HTML at <c>{pattern}</c>, JSON at <c>{pattern}.json</c>, the reload and rollback actions at <c>POST {pattern}/reload</c> and <c>POST {pattern}/rollback</c>.</param>
     /// <param name="configure">Sets the options: the authorization policy, the plugins root.</param>
     /// <returns>A builder for conventions applied to the page's endpoints.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> or <paramref name="host"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="pattern"/> is empty or does not start with '/'.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="HotswapStatusOptions.HistoryLength"/> is less than 1.</exception>
-    /// <remarks>The page remembers the reloads it saw after it was mapped. The reload action requires the header <c>X-Hotswap-Action: reload</c>, which a cross-site form cannot send.</remarks>
+    /// <remarks>The page remembers the reloads it saw after it was mapped. The reload action requires the header <c>X-Hotswap-Action: reload</c> (the rollback action, <c>X-Hotswap-Action: rollback</c>), which a cross-site form cannot send.</remarks>
     public static IEndpointConventionBuilder MapHotswapStatus(this IEndpointRouteBuilder endpoints, PluginHost host, string pattern = "/hotswap", Action<HotswapStatusOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -69,6 +69,7 @@ public static class HotswapStatusEndpointRouteBuilderExtensions
         if (options.EnableReload)
         {
             builders.Add(endpoints.MapPost(trimmed + "/reload", (RequestDelegate)page.ReloadAsync).WithDisplayName("Hotswap reload"));
+            builders.Add(endpoints.MapPost(trimmed + "/rollback", (RequestDelegate)page.RollbackAsync).WithDisplayName("Hotswap rollback"));
         }
 
         var composite = new CompositeConventionBuilder(builders);

@@ -11,7 +11,11 @@ public sealed class HotswapStatusOptions
     /// <value>Default: <see langword="false"/>.</value>
     public bool AllowAnonymous { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether the page offers a reload button, backed by a POST to <c>{pattern}/reload</c> that requires the policy and the header <c>X-Hotswap-Action: reload</c>.</summary>
+    /// <summary>
+    /// Gets or sets a value indicating whether the page offers reload and rollback buttons, backed by
+    /// POSTs to <c>{pattern}/reload</c> and <c>{pattern}/rollback</c> that require the policy and the
+    /// header <c>X-Hotswap-Action: reload</c> (or <c>rollback</c>).
+    /// </summary>
     /// <value>Default: <see langword="true"/>.</value>
     public bool EnableReload { get; set; } = true;
 

@@ -22,6 +22,7 @@ internal sealed class HotswapStatusTracker : IDisposable
         _historyLength = historyLength;
         host.Reloaded += OnReloaded;
         host.ReloadFailed += OnReloadFailed;
+        host.RolledBack += OnRolledBack;
         host.Unloaded += OnUnloaded;
         host.UnloadStuck += OnUnloadStuck;
     }
@@ -39,6 +40,7 @@ internal sealed class HotswapStatusTracker : IDisposable
     {
         _host.Reloaded -= OnReloaded;
         _host.ReloadFailed -= OnReloadFailed;
+        _host.RolledBack -= OnRolledBack;
         _host.Unloaded -= OnUnloaded;
         _host.UnloadStuck -= OnUnloadStuck;
     }
@@ -66,6 +68,28 @@ internal sealed class HotswapStatusTracker : IDisposable
     {
         lock (_gate)
         {
+            Remember(ReloadRecord.From(e.Result, _time.GetUtcNow()));
+        }
+    }
+
+    private void OnRolledBack(object? sender, RolledBackEventArgs e)
+    {
+        lock (_gate)
+        {
+            // The newer versions switched away from retire; the older ones serve again.
+            foreach (PluginOutcome outcome in e.Result.Plugins)
+            {
+                if (outcome.PreviousVersion is { } newer && outcome.Outcome is ReloadOutcome.RolledBack or ReloadOutcome.Removed)
+                {
+                    _retiring.Add(new PluginVersionInfo(outcome.PluginName, newer));
+                }
+
+                if (outcome.Version is { } older)
+                {
+                    _retiring.Remove(new PluginVersionInfo(outcome.PluginName, older));
+                }
+            }
+
             Remember(ReloadRecord.From(e.Result, _time.GetUtcNow()));
         }
     }

@@ -8,7 +8,8 @@ internal sealed record ReloadRecord(
     bool Succeeded,
     double DurationMs,
     IReadOnlyList<ReloadRecord.Outcome> Plugins,
-    ReloadRecord.Failure? Error)
+    ReloadRecord.Failure? Error,
+    string? RollbackReason = null)
 {
     public static ReloadRecord From(ReloadResult result, DateTimeOffset at) => new(
         at,
@@ -17,7 +18,8 @@ internal sealed record ReloadRecord(
         result.Succeeded,
         result.Duration.TotalMilliseconds,
         [.. result.Plugins.Select(static p => new Outcome(p.PluginName, p.Outcome.ToString(), p.Version, p.PreviousVersion))],
-        result.Error is { } error ? new Failure(error.PluginName, error.Phase.ToString(), error.FilePath, error.Message) : null);
+        result.Error is { } error ? new Failure(error.PluginName, error.Phase.ToString(), error.FilePath, error.Message) : null,
+        result.RollbackReason);
 
     public sealed record Outcome(string Name, string Result, string? Version, string? PreviousVersion);
 

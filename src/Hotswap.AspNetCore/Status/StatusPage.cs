@@ -100,16 +100,21 @@ internal sealed class StatusPage
     }
 
     /// <summary>Runs a reload. Refused without the action header, which a cross-site form cannot send (a fetch with it needs a CORS preflight).</summary>
-    public async Task ReloadAsync(HttpContext context)
+    public Task ReloadAsync(HttpContext context) => RunActionAsync(context, "reload", static (host, ct) => host.ReloadAsync(cancellationToken: ct));
+
+    /// <summary>Switches back to the generation kept on probation; refused without the action header, like <see cref="ReloadAsync"/>.</summary>
+    public Task RollbackAsync(HttpContext context) => RunActionAsync(context, "rollback", static (host, ct) => host.RollbackAsync(ct));
+
+    private async Task RunActionAsync(HttpContext context, string action, Func<PluginHost, CancellationToken, Task<ReloadResult>> run)
     {
-        if (!string.Equals(context.Request.Headers[ActionHeader], "reload", StringComparison.Ordinal))
+        if (!string.Equals(context.Request.Headers[ActionHeader], action, StringComparison.Ordinal))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsync($"Send the header {ActionHeader}: reload to reload.", context.RequestAborted).ConfigureAwait(false);
+            await context.Response.WriteAsync($"Send the header {ActionHeader}: {action} to {action}.", context.RequestAborted).ConfigureAwait(false);
             return;
         }
 
-        ReloadResult result = await _host.ReloadAsync(cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        ReloadResult result = await run(_host, context.RequestAborted).ConfigureAwait(false);
         var buffer = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -248,6 +253,8 @@ internal sealed class StatusPage
         json.WriteBoolean("published", record.Published);
         json.WriteBoolean("succeeded", record.Succeeded);
         json.WriteNumber("durationMs", Math.Round(record.DurationMs, 3));
+        json.WriteBoolean("rolledBack", record.RollbackReason is not null);
+        json.WriteString("rollbackReason", record.RollbackReason);
         json.WriteStartArray("plugins");
         foreach (ReloadRecord.Outcome outcome in record.Plugins)
         {
@@ -349,12 +356,12 @@ internal sealed class StatusPage
         if (reloadUrl is not null)
         {
             // A fetch POST with a custom header: a cross-site page cannot send it without a CORS preflight.
-            page.Append("<p><button id=\"reload\" type=\"button\">Reload now</button> <span id=\"reload-result\"></span></p>")
-                .Append("<script>document.getElementById('reload').addEventListener('click',async()=>{const r=await fetch('")
+            page.Append("<p><button id=\"reload\" type=\"button\">Reload now</button> <button id=\"rollback\" type=\"button\">Roll back</button> <span id=\"reload-result\"></span></p>")
+                .Append("<script>for(const a of ['reload','rollback']){document.getElementById(a).addEventListener('click',async()=>{const r=await fetch('")
                 .Append(JavaScriptEncoder.Default.Encode(reloadUrl))
-                .Append("',{method:'POST',headers:{'")
+                .Append("'.replace(/reload$/,a),{method:'POST',headers:{'")
                 .Append(ActionHeader)
-                .Append("':'reload'}});document.getElementById('reload-result').textContent=r.ok?'done':'refused ('+r.status+')';if(r.ok)location.reload();});</script>");
+                .Append("':a}});document.getElementById('reload-result').textContent=r.ok?'done':'refused ('+r.status+')';if(r.ok)location.reload();});}</script>");
         }
 
         page.Append("</body></html>");
@@ -369,6 +376,11 @@ internal sealed class StatusPage
         }
 
         string plugins = string.Join(", ", record.Plugins.Select(static p => p.Version is null ? $"{p.Name}: {p.Result}" : $"{p.Name}: {p.Result} ({p.Version})"));
+        if (record.RollbackReason is { } reason)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"rolled back to generation {record.Generation} in {record.DurationMs:0.000} ms ({reason}): {plugins}");
+        }
+
         return record.Published
             ? string.Create(CultureInfo.InvariantCulture, $"generation {record.Generation} published in {record.DurationMs:0.0} ms: {plugins}")
             : string.Create(CultureInfo.InvariantCulture, $"nothing to reload: {plugins}");

@@ -33,6 +33,7 @@ internal sealed class PluginHostState
         }
 
         host.Reloaded += (_, e) => SetLast(new LastReload(true, e.Result.Generation, null));
+        host.RolledBack += (_, e) => SetLast(new LastReload(true, e.Result.Generation, null));
         host.ReloadFailed += (_, e) => SetLast(new LastReload(false, e.Result.Generation, e.Result.Error?.Message ?? e.Result.ToString()));
         host.UnloadStuck += (_, e) => OnStuck(e);
         host.Unloading += (_, e) => Forget(_notDrained, e.Version);

@@ -30,6 +30,31 @@ public sealed class PluginEndpointsTests : IDisposable
     }
 
     [Fact]
+    public async Task RollbackAsync_WhileTheNewerGenerationStillDrains_ServesTheOlderGenerationsEndpointsAtOnce()
+    {
+        await _root.PublishAsync(Fixtures.WebGreeterV1, "web");
+        await using PluginHost host = _root.CreateHost(o => o.Probation = TimeSpan.FromHours(1));
+        (await host.LoadAsync()).EnsureSuccess();
+        await using PluginWebApp web = await PluginWebApp.StartAsync(WebServer.TestServer, app => app.MapPluginEndpoints(host));
+        await _root.PublishAsync(Fixtures.WebGreeterV2, "web");
+        (await host.ReloadAsync()).EnsureSuccess();
+        Assert.Equal("v2 v2", await web.GetStringAsync("/hello"));
+        using (HttpResponseMessage gone = await web.Client.GetAsync("/v1-only"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        using (GenerationLease draining = host.Acquire()) // keeps generation 2 from draining, so nothing but the rollback changes the table
+        {
+            (await host.RollbackAsync()).EnsureSuccess();
+
+            Assert.Equal("v1 v1", await web.GetStringAsync("/hello"));
+            Assert.Equal("v1", await web.GetStringAsync("/v1-only"));
+            Assert.Equal(2, draining.Generation.Number);
+        }
+    }
+
+    [Fact]
     public async Task MapPluginEndpoints_BeforeFirstLoad_ServesTheFirstGenerationOnceLoaded()
     {
         await _root.PublishAsync(Fixtures.WebGreeterV1, "web");

@@ -13,11 +13,11 @@ public sealed class StatusPageBrowserTests : IDisposable
     public void Dispose() => _root.Dispose();
 
     [Fact]
-    public async Task StatusPage_InChromium_ShowsTheServingVersionAfterASwapAndTheErrorAfterAFailedReload()
+    public async Task StatusPage_InChromium_ShowsTheServingVersionAfterASwapTheErrorAfterAFailedReloadAndRollsBack()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does.");
-        await _root.PublishAsync(Fixtures.WebGreeterV1, "web");
-        await using PluginHost host = _root.CreateHost();
+        PublishResult v1 = await _root.PublishAsync(Fixtures.WebGreeterV1, "web");
+        await using PluginHost host = _root.CreateHost(o => o.Probation = TimeSpan.FromHours(1));
         (await host.LoadAsync()).EnsureSuccess();
         await using PluginWebApp web = await StatusPageTests.StartAsync(host, _root.PluginsRoot, WebServer.Kestrel);
         PublishResult v2 = await _root.PublishAsync(Fixtures.WebGreeterV2, "web");
@@ -54,5 +54,13 @@ public sealed class StatusPageBrowserTests : IDisposable
         Assert.Equal(v2.Version, await status.Locator("#plugins td.version").TextContentAsync());
         Assert.Equal("failed", await status.Locator("#last-reload").GetAttributeAsync("class"));
         Assert.Equal(2, host.GenerationNumber);
+
+        // The failed reload did not end the probation: the page's rollback button switches back to v1.
+        await status.Locator("#rollback").ClickAsync();
+        await status.Locator("#last-reload.succeeded").WaitForAsync();
+
+        Assert.Equal(v1.Version, await status.Locator("#plugins td.version").TextContentAsync());
+        Assert.StartsWith("rolled back to generation 1", await status.Locator("#last-reload").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, host.GenerationNumber);
     }
 }

@@ -105,6 +105,7 @@ public sealed class StatusPageTests : IDisposable
     [InlineData("GET", "/hotswap")]
     [InlineData("GET", "/hotswap.json")]
     [InlineData("POST", "/hotswap/reload")]
+    [InlineData("POST", "/hotswap/rollback")]
     public async Task MapHotswapStatus_WithPolicy_RefusesAnonymousAndUsersWithoutThePolicy(string method, string path)
     {
         await _root.PublishAsync(Fixtures.WebGreeterV1, "web");
@@ -113,12 +114,12 @@ public sealed class StatusPageTests : IDisposable
         await using PluginWebApp web = await StartAsync(host);
 
         using var anonymous = new HttpRequestMessage(new HttpMethod(method), path);
-        anonymous.Headers.Add("X-Hotswap-Action", "reload");
+        anonymous.Headers.Add("X-Hotswap-Action", path.EndsWith("rollback", StringComparison.Ordinal) ? "rollback" : "reload");
         using HttpResponseMessage refused = await web.Client.SendAsync(anonymous);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 
         using var stranger = new HttpRequestMessage(new HttpMethod(method), path);
-        stranger.Headers.Add("X-Hotswap-Action", "reload");
+        stranger.Headers.Add("X-Hotswap-Action", path.EndsWith("rollback", StringComparison.Ordinal) ? "rollback" : "reload");
         stranger.Headers.Add("X-Test-User", "someone");
         using HttpResponseMessage forbidden = await web.Client.SendAsync(stranger);
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
@@ -150,6 +151,44 @@ public sealed class StatusPageTests : IDisposable
         Assert.Contains(v2.Version, await GetStringAsync(web, "/hotswap"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MapHotswapStatus_RollbackAction_NeedsItsHeaderSwitchesBackAndTheHistorySaysSo()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.WebGreeterV1, "web");
+        await using PluginHost host = _root.CreateHost(o => o.Probation = TimeSpan.FromHours(1));
+        (await host.LoadAsync()).EnsureSuccess();
+        await using PluginWebApp web = await StartAsync(host);
+        PublishResult v2 = await _root.PublishAsync(Fixtures.WebGreeterV2, "web");
+        (await host.ReloadAsync()).EnsureSuccess();
+
+        using (HttpRequestMessage wrong = Operator(HttpMethod.Post, "/hotswap/rollback"))
+        {
+            wrong.Headers.Add("X-Hotswap-Action", "reload"); // the reload header does not roll back
+            using HttpResponseMessage refused = await web.Client.SendAsync(wrong);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("Send the header X-Hotswap-Action: rollback to rollback.", await refused.Content.ReadAsStringAsync());
+        }
+
+        using HttpResponseMessage rolledBack = await web.Client.SendAsync(Operator(HttpMethod.Post, "/hotswap/rollback", action: true));
+        using JsonDocument result = JsonDocument.Parse(await rolledBack.Content.ReadAsStringAsync());
+        Assert.True(result.RootElement.GetProperty("succeeded").GetBoolean());
+        Assert.True(result.RootElement.GetProperty("rolledBack").GetBoolean());
+        Assert.Equal("requested by RollbackAsync", result.RootElement.GetProperty("rollbackReason").GetString());
+        Assert.Equal(1, result.RootElement.GetProperty("generation").GetInt64());
+        Assert.Equal("v1 v1", await GetStringAsync(web, "/hello"));
+
+        using JsonDocument status = await GetJsonAsync(web, "/hotswap.json");
+        JsonElement last = status.RootElement.GetProperty("lastReload");
+        Assert.True(last.GetProperty("rolledBack").GetBoolean());
+        JsonElement plugin = Assert.Single(last.GetProperty("plugins").EnumerateArray());
+        Assert.Equal(("RolledBack", v1.Version, v2.Version), (plugin.GetProperty("outcome").GetString(), plugin.GetProperty("version").GetString(), plugin.GetProperty("previousVersion").GetString()));
+
+        using HttpResponseMessage nothingLeft = await web.Client.SendAsync(Operator(HttpMethod.Post, "/hotswap/rollback", action: true));
+        using JsonDocument second = JsonDocument.Parse(await nothingLeft.Content.ReadAsStringAsync());
+        Assert.False(second.RootElement.GetProperty("succeeded").GetBoolean());
+        Assert.Equal("Rollback", second.RootElement.GetProperty("error").GetProperty("phase").GetString());
+    }
+
     /// <summary>A web app with the test header authentication, a policy for role "ops", the plugin endpoints and the status page.</summary>
     internal static Task<PluginWebApp> StartAsync(PluginHost host, string pluginsRoot, WebServer server = WebServer.TestServer)
         => PluginWebApp.StartAsync(
@@ -179,7 +218,7 @@ public sealed class StatusPageTests : IDisposable
         request.Headers.Add("X-Test-Role", "ops");
         if (action)
         {
-            request.Headers.Add("X-Hotswap-Action", "reload");
+            request.Headers.Add("X-Hotswap-Action", path.EndsWith("/rollback", StringComparison.Ordinal) ? "rollback" : "reload");
         }
 
         return request;
