@@ -52,6 +52,7 @@ internal static class StatusCommand
         {
             output.Line($"  host {host.HostId} (pid {host.ProcessId} on {host.MachineName}), generation {host.Generation}, {host.CallsInFlight} call(s) in flight, updated {host.UpdatedAt:u}");
             Lines("serving  ", host.Plugins, output);
+            Lines("kept     ", host.Kept, output);
             Lines("loading  ", host.Loading, output);
             Lines("unloading", host.Retiring, output);
             Lines("STUCK    ", host.Stuck, output);
@@ -74,6 +75,7 @@ internal static class StatusCommand
                 ["generation"] = h.Generation,
                 ["callsInFlight"] = h.CallsInFlight,
                 ["plugins"] = Versions(h.Plugins),
+                ["kept"] = Versions(h.Kept),
                 ["loading"] = Versions(h.Loading),
                 ["retiring"] = Versions(h.Retiring),
                 ["stuck"] = Versions(h.Stuck),

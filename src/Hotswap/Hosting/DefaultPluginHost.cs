@@ -328,7 +328,8 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
             current?.Leases.Count ?? 0,
             _retirement.RetiringVersions,
             _retirement.StuckVersions,
-            _reloads.Loading);
+            _reloads.Loading,
+            _reloads.KeptVersions);
     }
 
     /// <summary>What the observable instruments report; called when a metrics listener collects.</summary>

@@ -4,7 +4,7 @@ namespace Hotswap;
 /// Deletes a plugin's old version folders, never one still needed. In order: take the
 /// <see cref="PruneLock"/> exclusive (waiting for hosts between reading <c>current</c> and
 /// reporting what they load, and for publishes flipping <c>current</c>); read <c>current</c>; read
-/// what every live host holds (<see cref="HostStatus.AllVersions"/>: serving, loading, retiring,
+/// what every live host holds (<see cref="HostStatus.AllVersions"/>: serving, kept, loading, retiring,
 /// stuck); list the version folders; delete those that are neither current, nor among the newest
 /// kept, nor held; release the lock.
 /// </summary>

@@ -60,6 +60,12 @@ internal sealed class ReloadCoordinator
         _beginDiscovery = beginDiscovery;
     }
 
+    /// <summary>Gets the versions of the generation kept on probation that the serving one does not hold; empty without a probation.</summary>
+    public IReadOnlyList<PluginVersionInfo> KeptVersions
+        => Volatile.Read(ref _probation) is { } probation
+            ? [.. probation.Previous.Versions.Where(v => !probation.Candidate.TryGetVersion(v.Name, out PluginVersion? same) || same != v).Select(static v => v.Info)]
+            : [];
+
     /// <summary>Gets the versions the running reload is verifying or loading; empty between reloads.</summary>
     public IReadOnlyList<PluginVersionInfo> Loading { get; private set; } = [];
 

@@ -55,7 +55,14 @@ public sealed class HostStatus
     [JsonPropertyName("loading")]
     public IReadOnlyList<PluginVersionStatus> Loading { get; init; } = [];
 
-    /// <summary>Gets every version this host holds or is about to load: serving, loading, retiring or stuck.</summary>
+    /// <summary>
+    /// Gets the versions kept loaded on probation (<see cref="PluginHostOptions.Probation"/>): not
+    /// serving, but ready to serve again after a rollback, so pruning must keep them.
+    /// </summary>
+    [JsonPropertyName("kept")]
+    public IReadOnlyList<PluginVersionStatus> Kept { get; init; } = [];
+
+    /// <summary>Gets every version this host holds or is about to load: serving, kept, loading, retiring or stuck.</summary>
     [JsonIgnore]
-    public IEnumerable<PluginVersionStatus> AllVersions => Plugins.Concat(Loading).Concat(Retiring).Concat(Stuck);
+    public IEnumerable<PluginVersionStatus> AllVersions => Plugins.Concat(Kept).Concat(Loading).Concat(Retiring).Concat(Stuck);
 }

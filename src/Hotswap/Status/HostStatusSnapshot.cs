@@ -7,10 +7,12 @@ namespace Hotswap;
 /// <param name="Retiring">The retired versions still draining or waiting to be proven unloaded.</param>
 /// <param name="Stuck">The retired versions reported stuck.</param>
 /// <param name="Loading">The versions a reload in progress is verifying or loading; <see langword="null"/> for none.</param>
+/// <param name="Kept">The versions of the generation kept on probation that the serving one does not hold; <see langword="null"/> for none.</param>
 internal readonly record struct HostStatusSnapshot(
     long Generation,
     IReadOnlyList<PluginVersionInfo> Plugins,
     long CallsInFlight,
     IReadOnlyList<PluginVersionInfo> Retiring,
     IReadOnlyList<PluginVersionInfo> Stuck,
-    IReadOnlyList<PluginVersionInfo>? Loading = null);
+    IReadOnlyList<PluginVersionInfo>? Loading = null,
+    IReadOnlyList<PluginVersionInfo>? Kept = null);

@@ -80,6 +80,7 @@ internal sealed class HostStatusWriter : IDisposable
                 Plugins = Convert(taken.Plugins),
                 CallsInFlight = taken.CallsInFlight,
                 Loading = Convert(taken.Loading ?? []),
+                Kept = Convert(taken.Kept ?? []),
                 Retiring = Convert(taken.Retiring),
                 Stuck = Convert(taken.Stuck),
             };
@@ -100,6 +101,7 @@ internal sealed class HostStatusWriter : IDisposable
                 Plugins = status.Plugins,
                 CallsInFlight = status.CallsInFlight,
                 Loading = status.Loading,
+                Kept = status.Kept,
                 Retiring = status.Retiring,
                 Stuck = status.Stuck,
             }, StatusJsonContext.Default.HostStatus);

@@ -58,4 +58,26 @@ public sealed class HostStatusTests : IDisposable
         Assert.Equal([published[0].Version, published[1].Version], deleted);
         Assert.Equal("v1", host.Invoke("alpha", "tag"));
     }
+
+    [Fact]
+    public async Task Prune_KeepsTheVersionAHostKeepsOnProbation_AndTheStatusListsIt()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost(o => o.Probation = TimeSpan.FromHours(1));
+        (await host.LoadAsync()).EnsureSuccess();
+        PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        (await host.ReloadAsync()).EnsureSuccess();
+        PublishResult unloaded = await _root.PublishAsync(Fixtures.GreeterV2, "alpha", activate: false);
+
+        HostStatus status = Assert.Single(HostStatusReader.ReadLiveHosts(_root.PluginsRoot));
+        Assert.Equal(["alpha@" + v1.Version], status.Kept.Select(static p => p.ToString()));
+        Assert.Equal(["alpha@" + v2.Version], status.Plugins.Select(static p => p.ToString()));
+
+        IReadOnlyList<string> deleted = PluginPublisher.Prune(_root.PluginsRoot, "alpha", keep: 0);
+
+        Assert.Equal([unloaded.Version], deleted);
+        Assert.True(Directory.Exists(Path.Combine(_root.PluginDirectory("alpha"), v1.Version)));
+        (await host.RollbackAsync()).EnsureSuccess();
+        Assert.Empty(Assert.Single(HostStatusReader.ReadLiveHosts(_root.PluginsRoot)).Kept);
+    }
 }
