@@ -331,8 +331,8 @@ internal sealed class ReloadCoordinator
             }
         }
 
-        _events.OnStatusChanged();
         var result = new ReloadResult(generation.Number, published: true, plan.Outcomes(), null, _host.Time.GetElapsedTime(started));
+        _events.OnStatusChanged();
         Log.ReloadSucceeded(_host.Logger, generation.Number, result.Duration.TotalMilliseconds, string.Join(", ", result.Plugins));
         _host.Telemetry.RecordReload(activity, result);
         _events.OnReloaded(new ReloadedEventArgs(result));
@@ -401,8 +401,8 @@ internal sealed class ReloadCoordinator
             _retirement.Retire(probation.Candidate);
         }
 
-        _events.OnStatusChanged();
         var result = new ReloadResult(probation.Previous.Number, published: true, outcomes, null, _host.Time.GetElapsedTime(started)) { RollbackReason = reason };
+        _events.OnStatusChanged();
         Log.RolledBack(_host.Logger, result.Generation, result.Duration.TotalMilliseconds, reason, string.Join(", ", outcomes));
         _host.Telemetry.RecordReload(activity, result);
         _events.OnRolledBack(new RolledBackEventArgs(result, automatic));
