@@ -146,6 +146,7 @@ internal static class LoadTest
         Ticks.ToNanoseconds(histogram.ValueAt(0.999)),
         Ticks.ToNanoseconds(histogram.ValueAt(0.9999)),
         Ticks.ToNanoseconds(histogram.Max),
+        histogram.CountAbove(Ticks.FromNanoseconds(100)),
         histogram.CountAbove(Ticks.FromNanoseconds(10_000)),
         histogram.CountAbove(Ticks.FromNanoseconds(1_000_000)),
         gen0,
@@ -196,11 +197,12 @@ internal static class LoadTest
 /// <param name="P999">The 99.9th percentile, in nanoseconds.</param>
 /// <param name="P9999">The 99.99th percentile, in nanoseconds.</param>
 /// <param name="Max">The slowest call, in nanoseconds.</param>
+/// <param name="Over100Ns">Calls over 100 ns.</param>
 /// <param name="Over10Us">Calls over 10 µs.</param>
 /// <param name="Over1Ms">Calls over 1 ms.</param>
 /// <param name="Gen0Collections">Collections of any generation during the phase.</param>
 /// <param name="Gen2Collections">Full collections during the phase.</param>
-internal sealed record LoadPhase(long Calls, double CallsPerSecond, double P50, double P99, double P999, double P9999, double Max, long Over10Us, long Over1Ms, int Gen0Collections, int Gen2Collections);
+internal sealed record LoadPhase(long Calls, double CallsPerSecond, double P50, double P99, double P999, double P9999, double Max, long Over100Ns, long Over10Us, long Over1Ms, int Gen0Collections, int Gen2Collections);
 
 /// <summary>The load test's results for one thread count.</summary>
 /// <param name="Threads">Calling threads.</param>
