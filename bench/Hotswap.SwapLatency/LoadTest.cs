@@ -65,58 +65,69 @@ internal static class LoadTest
             thread.Start();
         }
 
-        clock.Wait(500); // the callers' code compiled, and promoted to its optimized tier, before anything is recorded
-
         var swapTimes = new List<double>();
         var phaseSeconds = new double[2];
         var gen2 = new int[2];
         var gen0 = new int[2];
-        for (int round = 0; round < options.Rounds; round++)
+        try
         {
-            // Steady.
-            (int g0, int g2) = (GC.CollectionCount(0), GC.CollectionCount(2));
-            long start = Stopwatch.GetTimestamp();
-            Volatile.Write(ref state.Phase, Steady);
-            clock.Wait(options.Phase);
-            Volatile.Write(ref state.Phase, Pause);
-            phaseSeconds[Steady] += Stopwatch.GetElapsedTime(start).TotalSeconds;
-            gen0[Steady] += GC.CollectionCount(0) - g0;
-            gen2[Steady] += GC.CollectionCount(2) - g2;
+            clock.Wait(500); // the callers' code compiled, and promoted to its optimized tier, before anything is recorded
 
-            // Swapping: a swap starts every interval (at once when the previous one took longer).
-            (g0, g2) = (GC.CollectionCount(0), GC.CollectionCount(2));
-            start = Stopwatch.GetTimestamp();
-            Volatile.Write(ref state.Phase, Swapping);
-            long end = start + (long)(options.Phase.TotalSeconds * Stopwatch.Frequency);
-            long interval = (long)(options.Interval.TotalSeconds * Stopwatch.Frequency);
-            for (long next = start; next < end; next += interval)
+            for (int round = 0; round < options.Rounds; round++)
             {
-                long now = Stopwatch.GetTimestamp();
-                if (next > now)
+                // Steady.
+                (int g0, int g2) = (GC.CollectionCount(0), GC.CollectionCount(2));
+                long start = Stopwatch.GetTimestamp();
+                Volatile.Write(ref state.Phase, Steady);
+                clock.Wait(options.Phase);
+                Volatile.Write(ref state.Phase, Pause);
+                phaseSeconds[Steady] += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                gen0[Steady] += GC.CollectionCount(0) - g0;
+                gen2[Steady] += GC.CollectionCount(2) - g2;
+
+                // Swapping: a swap starts every interval (at once when the previous one took longer).
+                (g0, g2) = (GC.CollectionCount(0), GC.CollectionCount(2));
+                start = Stopwatch.GetTimestamp();
+                Volatile.Write(ref state.Phase, Swapping);
+                long end = start + (long)(options.Phase.TotalSeconds * Stopwatch.Frequency);
+                long interval = (long)(options.Interval.TotalSeconds * Stopwatch.Frequency);
+                for (long next = start; next < end; next += interval)
                 {
-                    clock.Wait(TimeSpan.FromSeconds((double)(next - now) / Stopwatch.Frequency));
-                }
-                else
-                {
-                    next = now; // behind: the next swap starts now, and the one after an interval later
+                    long now = Stopwatch.GetTimestamp();
+                    if (next > now)
+                    {
+                        clock.Wait(TimeSpan.FromSeconds((double)(next - now) / Stopwatch.Frequency));
+                    }
+                    else
+                    {
+                        next = now; // behind: the next swap starts now, and the one after an interval later
+                    }
+
+                    swapTimes.Add(Ticks.ToNanoseconds(root.Swap()) / 1e6);
                 }
 
-                swapTimes.Add(Ticks.ToNanoseconds(root.Swap()) / 1e6);
+                Volatile.Write(ref state.Phase, Pause);
+                phaseSeconds[Swapping] += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                gen0[Swapping] += GC.CollectionCount(0) - g0;
+                gen2[Swapping] += GC.CollectionCount(2) - g2;
+
+                // Unrecorded: the retired versions unload before the next steady phase.
+                root.WaitForUnloads();
             }
-
-            Volatile.Write(ref state.Phase, Pause);
-            phaseSeconds[Swapping] += Stopwatch.GetElapsedTime(start).TotalSeconds;
-            gen0[Swapping] += GC.CollectionCount(0) - g0;
-            gen2[Swapping] += GC.CollectionCount(2) - g2;
-
-            // Unrecorded: the retired versions unload before the next steady phase.
-            root.WaitForUnloads();
+        }
+        finally
+        {
+            // Also when a swap failed: no caller may still be calling when the host is disposed.
+            Volatile.Write(ref state.Phase, Stop);
+            foreach (Thread thread in threads)
+            {
+                thread.Join();
+            }
         }
 
-        Volatile.Write(ref state.Phase, Stop);
-        foreach (Thread thread in threads)
+        if (callers.Select(c => c.Failure).FirstOrDefault(f => f is not null) is { } failure)
         {
-            thread.Join();
+            throw new InvalidOperationException($"A call failed: {failure.Message}", failure);
         }
 
         var steady = new Histogram();
@@ -163,7 +174,24 @@ internal static class LoadTest
     {
         public Histogram[] Histograms { get; } = [new Histogram(), new Histogram()];
 
+        /// <summary>Gets what a call threw, if one did; the thread stopped calling then.</summary>
+        public Exception? Failure { get; private set; }
+
         public void Run()
+        {
+            try
+            {
+                Loop();
+            }
+#pragma warning disable CA1031 // Handed to the controller, which reports it.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Failure = ex;
+            }
+        }
+
+        private void Loop()
         {
             Histogram[] histograms = Histograms;
             int sink = 0;
