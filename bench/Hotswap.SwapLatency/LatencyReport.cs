@@ -59,8 +59,8 @@ internal sealed record LatencyReport(string CommandLine, FirstCallReport? FirstC
             writer.WriteLine();
             writer.WriteLine(string.Create(c, $"Calls while swapping: a swap every {load.IntervalMilliseconds:F0} ms vs none; {load.Rounds} x ({load.PhaseSeconds:F0} s steady + {load.PhaseSeconds:F0} s swapping) per thread count; warm-up on; each call timed alone, one timer read ({load.TimerOverhead:F0} ns) included"));
             writer.WriteLine();
-            writer.WriteLine("| threads | phase | calls | calls/s | p50 | p99 | p99.9 | p99.99 | max | > 100 ns | > 10 us | > 1 ms | GCs (gen2) | swaps |");
-            writer.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            writer.WriteLine("| threads | phase | calls | calls/s | p50 | p99 | p99.9 | p99.99 | max | > 100 ns | > 10 us | > 1 ms | GCs (gen2) | TLB shootdowns, call IPIs /s | swaps |");
+            writer.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
             foreach (LoadResult result in load.Results)
             {
                 Phase(writer, result.Threads, "steady", result.Steady, "");
@@ -149,7 +149,7 @@ internal sealed record LatencyReport(string CommandLine, FirstCallReport? FirstC
     }
 
     private static void Phase(TextWriter writer, int threads, string name, LoadPhase phase, string swaps)
-        => writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {threads} | {name} | {phase.Calls:N0} | {phase.CallsPerSecond:N0} | {Time(phase.P50)} | {Time(phase.P99)} | {Time(phase.P999)} | {Time(phase.P9999)} | {Time(phase.Max)} | {phase.Over100Ns:N0} ({100.0 * phase.Over100Ns / Math.Max(1, phase.Calls):F3} %) | {phase.Over10Us:N0} | {phase.Over1Ms:N0} | {phase.Gen0Collections} ({phase.Gen2Collections}) | {swaps} |"));
+        => writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {threads} | {name} | {phase.Calls:N0} | {phase.CallsPerSecond:N0} | {Time(phase.P50)} | {Time(phase.P99)} | {Time(phase.P999)} | {Time(phase.P9999)} | {Time(phase.Max)} | {phase.Over100Ns:N0} ({100.0 * phase.Over100Ns / Math.Max(1, phase.Calls):F3} %) | {phase.Over10Us:N0} | {phase.Over1Ms:N0} | {phase.Gen0Collections} ({phase.Gen2Collections}) | {(phase.Interrupts.IsKnown ? string.Create(CultureInfo.InvariantCulture, $"{phase.Interrupts.TlbShootdowns / phase.Seconds:N0}, {phase.Interrupts.FunctionCalls / phase.Seconds:N0}") : "n/a")} | {swaps} |"));
 
     private static void PhaseJson(Utf8JsonWriter json, string name, LoadPhase phase)
     {
@@ -166,6 +166,11 @@ internal sealed record LatencyReport(string CommandLine, FirstCallReport? FirstC
         json.WriteNumber("over1Ms", phase.Over1Ms);
         json.WriteNumber("collections", phase.Gen0Collections);
         json.WriteNumber("gen2Collections", phase.Gen2Collections);
+        if (phase.Interrupts.IsKnown)
+        {
+            json.WriteNumber("tlbShootdowns", phase.Interrupts.TlbShootdowns);
+            json.WriteNumber("functionCallInterrupts", phase.Interrupts.FunctionCalls);
+        }
         json.WriteEndObject();
     }
 

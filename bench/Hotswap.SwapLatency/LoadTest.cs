@@ -69,6 +69,7 @@ internal static class LoadTest
         var phaseSeconds = new double[2];
         var gen2 = new int[2];
         var gen0 = new int[2];
+        var interrupts = new Interrupts[2];
         try
         {
             clock.Wait(500); // the callers' code compiled, and promoted to its optimized tier, before anything is recorded
@@ -77,6 +78,7 @@ internal static class LoadTest
             {
                 // Steady.
                 (int g0, int g2) = (GC.CollectionCount(0), GC.CollectionCount(2));
+                Interrupts before = Interrupts.Read();
                 long start = Stopwatch.GetTimestamp();
                 Volatile.Write(ref state.Phase, Steady);
                 clock.Wait(options.Phase);
@@ -84,9 +86,11 @@ internal static class LoadTest
                 phaseSeconds[Steady] += Stopwatch.GetElapsedTime(start).TotalSeconds;
                 gen0[Steady] += GC.CollectionCount(0) - g0;
                 gen2[Steady] += GC.CollectionCount(2) - g2;
+                interrupts[Steady] = interrupts[Steady].Plus(Interrupts.Read().Since(before));
 
                 // Swapping: a swap starts every interval (at once when the previous one took longer).
                 (g0, g2) = (GC.CollectionCount(0), GC.CollectionCount(2));
+                before = Interrupts.Read();
                 start = Stopwatch.GetTimestamp();
                 Volatile.Write(ref state.Phase, Swapping);
                 long end = start + (long)(options.Phase.TotalSeconds * Stopwatch.Frequency);
@@ -110,6 +114,7 @@ internal static class LoadTest
                 phaseSeconds[Swapping] += Stopwatch.GetElapsedTime(start).TotalSeconds;
                 gen0[Swapping] += GC.CollectionCount(0) - g0;
                 gen2[Swapping] += GC.CollectionCount(2) - g2;
+                interrupts[Swapping] = interrupts[Swapping].Plus(Interrupts.Read().Since(before));
 
                 // Unrecorded: the retired versions unload before the next steady phase.
                 root.WaitForUnloads();
@@ -145,11 +150,12 @@ internal static class LoadTest
             sorted.Length,
             sorted.Length == 0 ? 0 : Ticks.Percentile(sorted, 0.5),
             sorted.Length == 0 ? 0 : sorted[^1],
-            Summarize(steady, phaseSeconds[Steady], gen0[Steady], gen2[Steady]),
-            Summarize(swapping, phaseSeconds[Swapping], gen0[Swapping], gen2[Swapping]));
+            Summarize(steady, phaseSeconds[Steady], gen0[Steady], gen2[Steady], interrupts[Steady]),
+            Summarize(swapping, phaseSeconds[Swapping], gen0[Swapping], gen2[Swapping], interrupts[Swapping]));
     }
 
-    private static LoadPhase Summarize(Histogram histogram, double seconds, int gen0, int gen2) => new(
+    private static LoadPhase Summarize(Histogram histogram, double seconds, int gen0, int gen2, Interrupts interrupts) => new(
+        seconds,
         histogram.Count,
         histogram.Count / seconds,
         Ticks.ToNanoseconds(histogram.ValueAt(0.5)),
@@ -161,7 +167,8 @@ internal static class LoadTest
         histogram.CountAbove(Ticks.FromNanoseconds(10_000)),
         histogram.CountAbove(Ticks.FromNanoseconds(1_000_000)),
         gen0,
-        gen2);
+        gen2,
+        interrupts);
 
     /// <summary>The phase every caller reads before each call.</summary>
     private sealed class PhaseState
@@ -218,6 +225,7 @@ internal static class LoadTest
 }
 
 /// <summary>The calls of one phase of the load test, all threads together.</summary>
+/// <param name="Seconds">The phases' time, in all.</param>
 /// <param name="Calls">Calls recorded.</param>
 /// <param name="CallsPerSecond">Calls per second, all threads.</param>
 /// <param name="P50">The median call, in nanoseconds.</param>
@@ -230,7 +238,8 @@ internal static class LoadTest
 /// <param name="Over1Ms">Calls over 1 ms.</param>
 /// <param name="Gen0Collections">Collections of any generation during the phase.</param>
 /// <param name="Gen2Collections">Full collections during the phase.</param>
-internal sealed record LoadPhase(long Calls, double CallsPerSecond, double P50, double P99, double P999, double P9999, double Max, long Over100Ns, long Over10Us, long Over1Ms, int Gen0Collections, int Gen2Collections);
+/// <param name="Interrupts">The machine's TLB shootdowns and function-call interrupts during the phase (see <see cref="SwapLatency.Interrupts"/>).</param>
+internal sealed record LoadPhase(double Seconds, long Calls, double CallsPerSecond, double P50, double P99, double P999, double P9999, double Max, long Over100Ns, long Over10Us, long Over1Ms, int Gen0Collections, int Gen2Collections, Interrupts Interrupts);
 
 /// <summary>The load test's results for one thread count.</summary>
 /// <param name="Threads">Calling threads.</param>
