@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hotswap;
 using Hotswap.Benchmarks.Contracts;
 
@@ -5,11 +6,51 @@ using Hotswap.Benchmarks.Contracts;
 
 namespace Hotswap.Benchmarks.Calculators;
 
-/// <summary>The benchmark plugin: exports a <see cref="Calculator"/> and answers <c>"add"</c> by name.</summary>
+/// <summary>
+/// The benchmark plugin: exports a <see cref="Calculator"/> and answers <c>"add"</c> by name.
+/// <see cref="WarmUpAsync"/> runs the hot path (<see cref="Calculator.Add"/>) once when the host's
+/// load data asks for it: the string <see cref="WarmUpData"/> (the plugin calls it through the
+/// contract, from its own code), or a <see cref="Func{T, TResult}"/> of <see cref="ICalculator"/>
+/// (the plugin hands its export to that host function, which makes the call); otherwise it does
+/// nothing.
+/// </summary>
 public sealed class CalculatorPlugin : Plugin
 {
+    /// <summary>The load data that asks for a warm-up (the swap latency runner passes it).</summary>
+    public const string WarmUpData = "warm-up";
+
+    private readonly Calculator _calculator = new();
+    private object? _warmUp;
+
     /// <inheritdoc/>
-    public override object? Export() => new Calculator();
+    public override object? Export() => _calculator;
+
+    /// <inheritdoc/>
+    public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _warmUp = context.Data is WarmUpData or Func<ICalculator, int> ? context.Data : null;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        _ = _warmUp switch
+        {
+            Func<ICalculator, int> hostCall => hostCall(_calculator),
+            WarmUpData => CallThroughContract(_calculator),
+            _ => 0,
+        };
+
+        return Task.CompletedTask;
+    }
+
+    // Through the contract interface, as the host's proxy calls it: not inlined, so the call is a
+    // real interface dispatch on the export's type and not a direct call the JIT devirtualized
+    // (it would be, on the sealed type of the field).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int CallThroughContract(ICalculator calculator) => calculator.Add(1, 2);
 
     /// <inheritdoc/>
     public override object? Invoke(string name, params object?[] args) => name switch
