@@ -9,10 +9,8 @@ namespace Hotswap.Benchmarks.Calculators;
 /// <summary>
 /// The benchmark plugin: exports a <see cref="Calculator"/> and answers <c>"add"</c> by name.
 /// <see cref="WarmUpAsync"/> runs the hot path (<see cref="Calculator.Add"/>) once when the host's
-/// load data asks for it: the string <see cref="WarmUpData"/> (the plugin calls it through the
-/// contract, from its own code), or a <see cref="Func{T, TResult}"/> of <see cref="ICalculator"/>
-/// (the plugin hands its export to that host function, which makes the call); otherwise it does
-/// nothing.
+/// load data is the string <see cref="WarmUpData"/> (the plugin calls it through the contract,
+/// from its own code); otherwise it does nothing.
 /// </summary>
 public sealed class CalculatorPlugin : Plugin
 {
@@ -20,7 +18,7 @@ public sealed class CalculatorPlugin : Plugin
     public const string WarmUpData = "warm-up";
 
     private readonly Calculator _calculator = new();
-    private object? _warmUp;
+    private bool _warmUp;
 
     /// <inheritdoc/>
     public override object? Export() => _calculator;
@@ -29,19 +27,17 @@ public sealed class CalculatorPlugin : Plugin
     public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        _warmUp = context.Data is WarmUpData or Func<ICalculator, int> ? context.Data : null;
+        _warmUp = context.Data is WarmUpData;
         return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
     public override Task WarmUpAsync(CancellationToken cancellationToken)
     {
-        _ = _warmUp switch
+        if (_warmUp)
         {
-            Func<ICalculator, int> hostCall => hostCall(_calculator),
-            WarmUpData => CallThroughContract(_calculator),
-            _ => 0,
-        };
+            _ = CallThroughContract(_calculator);
+        }
 
         return Task.CompletedTask;
     }

@@ -8,11 +8,12 @@ internal sealed class LatencyOptions
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Hotswap.SwapLatency -- [options]
 
-          --only first|load  run only the first-call test or only the load test (default: both)
+          --only first|load|rollback
+                             run only the first-call test, the load test or the rollback test (default: all)
           --swaps N          first-call test: swaps per mode, the modes interleaved (default 200)
           --modes LIST       first-call test: warm-up modes, comma-separated, of on (Precompile and the
                              plugin's WarmUpAsync calling its hot path), off (neither), host (Precompile,
-                             and WarmUpAsync hands the export to a host function that calls it)
+                             and PluginHostOptions.WarmUp calls the new export once from host code)
                              (default on,off,host)
           --threads LIST     load test: calling thread counts, comma-separated (default 2,4)
           --rounds R         load test: steady/swapping phase pairs per thread count (default 3)
@@ -30,6 +31,9 @@ internal sealed class LatencyOptions
 
     /// <summary>Gets a value indicating whether the load test runs.</summary>
     public bool Load { get; private init; } = true;
+
+    /// <summary>Gets a value indicating whether the rollback test runs (with <see cref="Swaps"/> rollbacks).</summary>
+    public bool Rollback { get; private init; } = true;
 
     /// <summary>Gets the swaps per mode of the first-call test.</summary>
     public int Swaps { get; private init; } = 200;
@@ -94,6 +98,7 @@ internal sealed class LatencyOptions
         {
             FirstCall = only is "" or "first",
             Load = only is "" or "load",
+            Rollback = only is "" or "rollback",
             Swaps = swaps,
             WarmUps = warmUps,
             Threads = threads,
@@ -108,9 +113,9 @@ internal sealed class LatencyOptions
 
     private static bool TryOnly(string[] args, ref int i, ref string only, ref string? error)
     {
-        if (i + 1 >= args.Length || args[i + 1] is not ("first" or "load"))
+        if (i + 1 >= args.Length || args[i + 1] is not ("first" or "load" or "rollback"))
         {
-            error = "--only takes 'first' or 'load'.";
+            error = "--only takes 'first', 'load' or 'rollback'.";
             return false;
         }
 

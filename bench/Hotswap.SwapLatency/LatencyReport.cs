@@ -10,7 +10,8 @@ namespace Hotswap.SwapLatency;
 /// <param name="CommandLine">The command line.</param>
 /// <param name="FirstCall">The first-call test's results, when it ran.</param>
 /// <param name="Load">The load test's results, when it ran.</param>
-internal sealed record LatencyReport(string CommandLine, FirstCallReport? FirstCall, LoadReport? Load)
+/// <param name="Rollback">The rollback test's results, when it ran.</param>
+internal sealed record LatencyReport(string CommandLine, FirstCallReport? FirstCall, LoadReport? Load, RollbackReport? Rollback = null)
 {
     /// <summary>Gets the machine line.</summary>
     public static string Machine { get; } = string.Create(
@@ -74,6 +75,31 @@ internal sealed record LatencyReport(string CommandLine, FirstCallReport? FirstC
                 writer.WriteLine(string.Create(c, $"  {result.Threads} thread(s): p99.9 swapping / steady = {ratio:F2}x (p99 {result.Swapping.P99 / result.Steady.P99:F2}x, p99.99 {result.Swapping.P9999 / result.Steady.P9999:F2}x); goal within 2x: {(ratio <= 2 ? "met" : "not met")}; {result.Swaps / (load.Rounds * load.PhaseSeconds):F0} swaps/s achieved of {1000 / load.IntervalMilliseconds:F0} asked"));
             }
         }
+        WriteRollbackText(writer);
+    }
+
+    /// <summary>Writes the rollback table, if the test ran.</summary>
+    /// <param name="writer">Where to.</param>
+    private void WriteRollbackText(TextWriter writer)
+    {
+        if (Rollback is not { } rollback)
+        {
+            return;
+        }
+
+        CultureInfo c = CultureInfo.InvariantCulture;
+        writer.WriteLine();
+        writer.WriteLine(string.Create(c, $"Rollbacks: {rollback.Rounds} rollbacks to a generation kept on probation (nothing loaded); one timer read included"));
+        writer.WriteLine();
+        writer.WriteLine("| what | median | p90 | p99 | max |");
+        writer.WriteLine("|---|---:|---:|---:|---:|");
+        foreach ((string name, RollbackRow row) in new[] { ("RollbackAsync, call to return", rollback.Call), ("ReloadResult.Duration (until the old generation serves)", rollback.Duration), ("1st proxy call after it", rollback.FirstCall) })
+        {
+            writer.WriteLine(string.Create(c, $"| {name} | {Time(row.Median)} | {Time(row.P90)} | {Time(row.P99)} | {Time(row.Max)} |"));
+        }
+
+        writer.WriteLine();
+        writer.WriteLine(string.Create(c, $"  goal: a rollback under 1 ms: median {Time(rollback.Call.Median)}, p99 {Time(rollback.Call.P99)}: {(rollback.Call.P99 < 1e6 ? "met up to p99" : rollback.Call.Median < 1e6 ? "met at the median" : "not met")}"));
     }
 
     /// <summary>Writes the report as JSON (times in nanoseconds unless the name says otherwise).</summary>
@@ -142,6 +168,23 @@ internal sealed record LatencyReport(string CommandLine, FirstCallReport? FirstC
             }
 
             json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        if (Rollback is { } rb)
+        {
+            json.WriteStartObject("rollback");
+            json.WriteNumber("rounds", rb.Rounds);
+            foreach ((string name, RollbackRow row) in new[] { ("callNs", rb.Call), ("durationNs", rb.Duration), ("firstCallNs", rb.FirstCall) })
+            {
+                json.WriteStartObject(name);
+                json.WriteNumber("median", Round(row.Median));
+                json.WriteNumber("p90", Round(row.P90));
+                json.WriteNumber("p99", Round(row.P99));
+                json.WriteNumber("max", Round(row.Max));
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
         }
 

@@ -26,7 +26,8 @@ internal static class Program
         {
             FirstCallReport? first = options.FirstCall ? FirstCallTest.Run(options.Swaps, options.WarmUps, Console.Error) : null;
             LoadReport? load = options.Load ? LoadTest.Run(options, Console.Error) : null;
-            report = new LatencyReport(options.CommandLine, first, load);
+            RollbackReport? rollback = options.Rollback ? RollbackTest.Run(options.Swaps, Console.Error) : null;
+            report = new LatencyReport(options.CommandLine, first, load, rollback);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {

@@ -54,9 +54,10 @@ internal sealed class SwapRoot : IDisposable
 
     /// <summary>Publishes the plugin twice into a fresh root and loads the first version.</summary>
     /// <param name="warmUp">How new versions are warmed.</param>
+    /// <param name="probation">The host's probation period (<see cref="PluginHostOptions.Probation"/>); zero for none.</param>
     /// <returns>The loaded root.</returns>
     /// <exception cref="InvalidOperationException">The plugin was not built, or the first load failed.</exception>
-    public static async Task<SwapRoot> CreateAsync(WarmUp warmUp)
+    public static async Task<SwapRoot> CreateAsync(WarmUp warmUp, TimeSpan probation = default)
     {
         string output = LatencyPaths.PluginOutput;
         if (!File.Exists(System.IO.Path.Combine(output, "Hotswap.Benchmarks.Plugin.dll")))
@@ -77,7 +78,15 @@ internal sealed class SwapRoot : IDisposable
                 versions[i] = (await PluginPublisher.PublishAsync(output, path, PluginName, options).ConfigureAwait(false)).Version;
             }
 
-            PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = path, Watch = false, WriteStatus = false, Precompile = warmUp != WarmUp.Off });
+            PluginHost host = PluginHost.Create(new PluginHostOptions
+            {
+                PluginsRoot = path,
+                Watch = false,
+                WriteStatus = false,
+                Precompile = warmUp != WarmUp.Off,
+                WarmUp = WarmUpModes.HostWarmUp(warmUp),
+                Probation = probation,
+            });
             ReloadResult first = await host.LoadAsync(WarmUpModes.Data(warmUp)).ConfigureAwait(false);
             first.EnsureSuccess();
             return new SwapRoot(path, versions, host, warmUp);
@@ -113,6 +122,18 @@ internal sealed class SwapRoot : IDisposable
         Interlocked.Increment(ref _pendingUnloads);
         return elapsed;
     }
+
+    /// <summary>Flips <c>current</c> to one of the two version folders, then reloads; returns the reload's result.</summary>
+    /// <param name="index">0 for the first version folder (the one loaded first), 1 for the second.</param>
+    /// <returns>The result.</returns>
+    public ReloadResult FlipAndReload(int index)
+    {
+        PluginPublisher.Activate(_path, PluginName, _versions[index]);
+        return Host.ReloadAsync().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Counts one more version that will retire and be unloaded (for <see cref="WaitForUnloads"/>).</summary>
+    public void ExpectUnload() => Interlocked.Increment(ref _pendingUnloads);
 
     /// <summary>Waits until every version retired by a swap so far was unloaded.</summary>
     /// <exception cref="TimeoutException">A retired version was not unloaded within 30 s.</exception>

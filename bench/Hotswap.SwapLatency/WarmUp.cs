@@ -13,9 +13,9 @@ internal enum WarmUp
     On,
 
     /// <summary>
-    /// <see cref="PluginHostOptions.Precompile"/> on, and the plugin's <c>WarmUpAsync</c> hands its
-    /// export to a function of the host, which makes the call: the same call, made from code in the
-    /// host's (default) load context, as the proxy's is.
+    /// <see cref="PluginHostOptions.Precompile"/> on, and the host's own warm-up
+    /// (<see cref="PluginHostOptions.WarmUp"/>) calls the new export through the contract once: the
+    /// same call, made from code in the host's (default) load context, as the proxy's is.
     /// </summary>
     HostCall,
 }
@@ -26,7 +26,6 @@ internal static class WarmUpModes
     // The load data that makes the plugin's WarmUpAsync call its hot path itself (CalculatorPlugin.WarmUpData).
     private const string PluginCall = "warm-up";
 
-    private static readonly Func<ICalculator, int> s_hostCall = Call;
 
     /// <summary>Gets the load data for a mode: what the plugin's <c>OnLoadAsync</c> reads to know how to warm up.</summary>
     /// <param name="mode">The mode.</param>
@@ -34,9 +33,19 @@ internal static class WarmUpModes
     public static object? Data(WarmUp mode) => mode switch
     {
         WarmUp.On => PluginCall,
-        WarmUp.HostCall => s_hostCall,
         _ => null,
     };
+
+    /// <summary>Gets the host's warm-up for a mode: for <see cref="WarmUp.HostCall"/>, one call through the contract on the new generation's export.</summary>
+    /// <param name="mode">The mode.</param>
+    /// <returns>The warm-up, or <see langword="null"/>.</returns>
+    public static Func<Generation, CancellationToken, Task>? HostWarmUp(WarmUp mode) => mode == WarmUp.HostCall
+        ? static (generation, cancellationToken) =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(Call(generation.GetExport<ICalculator>(SwapRoot.PluginName)));
+        }
+        : null;
 
     /// <summary>Gets the mode's name in the tables.</summary>
     /// <param name="mode">The mode.</param>
@@ -44,7 +53,7 @@ internal static class WarmUpModes
     public static string Name(WarmUp mode) => mode switch
     {
         WarmUp.On => "on",
-        WarmUp.HostCall => "on, host call",
+        WarmUp.HostCall => "on, host warm-up",
         _ => "off",
     };
 

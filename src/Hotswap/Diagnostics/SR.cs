@@ -185,6 +185,8 @@ internal static class SR
 
     public const string OptionFailureRate = "AutoRollback.FailureRate must be greater than 0 and at most 1.";
 
+    public const string HostWarmUp = "The host's warm-up (PluginHostOptions.WarmUp)";
+
     public const string NothingToRollBack = "there is nothing to roll back to: no previous generation is kept on probation (PluginHostOptions.Probation is off, the probation ended, or the last switch was already rolled back).";
 
     public const string RollbackRequested = "requested by RollbackAsync";

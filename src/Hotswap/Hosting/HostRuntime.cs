@@ -20,6 +20,7 @@ internal sealed class HostRuntime
         StaticPlugins = [.. options.StaticPlugins];
         Precompile = options.Precompile;
         Probation = options.Probation;
+        WarmUp = options.WarmUp;
         AutoRollback = options.AutoRollback is { } auto ? new AutoRollbackOptions { FailureRate = auto.FailureRate, MinimumCalls = auto.MinimumCalls } : null;
         MaxDrainingVersions = options.MaxDrainingVersions;
         LoggerFactory = loggerFactory;
@@ -43,6 +44,9 @@ internal sealed class HostRuntime
 
     /// <summary>Gets a value indicating whether new versions' code is compiled before the switch.</summary>
     public bool Precompile { get; }
+
+    /// <summary>Gets the host's own warm-up of each new generation, or <see langword="null"/>.</summary>
+    public Func<Generation, CancellationToken, Task>? WarmUp { get; }
 
     /// <summary>Gets how long the previous generation is kept after a switch; zero for no probation.</summary>
     public TimeSpan Probation { get; }

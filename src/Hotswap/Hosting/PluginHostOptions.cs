@@ -41,6 +41,23 @@ public sealed class PluginHostOptions
     public bool Precompile { get; set; } = true;
 
     /// <summary>
+    /// Gets or sets host code that runs against each new generation before it serves, after the
+    /// plugins' <see cref="Plugin.WarmUpAsync"/> and before the health gate, under
+    /// <see cref="LifecycleTimeout"/>: call the new versions' exports through your contracts once,
+    /// the way your proxies will (<see cref="Generation.GetExport{T}(string)"/>), so that no caller
+    /// pays their first call.
+    /// </summary>
+    /// <remarks>
+    /// The runtime caches interface dispatch per load context: a call made by the plugin's own code
+    /// (in <see cref="Plugin.WarmUpAsync"/>) prepares the plugin's calls, not the host's. Only a call
+    /// made from the host's code prepares the host's. The generation is not serving yet: do not keep
+    /// it or its exports. A failure or timeout fails the reload in phase
+    /// <see cref="ReloadPhase.WarmUp"/>; the previous generation keeps serving.
+    /// </remarks>
+    /// <value><see langword="null"/> by default.</value>
+    public Func<Generation, CancellationToken, Task>? WarmUp { get; set; }
+
+    /// <summary>
     /// Gets or sets how long, after a switch, the previous generation stays loaded and ready to
     /// serve again, so that <see cref="PluginHost.RollbackAsync"/> switches back in one step without
     /// loading anything. When the period ends (or the next reload switches), it retires as usual.

@@ -74,6 +74,22 @@ internal sealed class LifecycleHooks
         await WaitAsync(pluginName, file, phase, task, timeoutSource, linked.Token, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Runs host code against plugin code (the host's warm-up), bounded like a hook; its failure names no single plugin.</summary>
+    /// <param name="phase">The phase, named in the error.</param>
+    /// <param name="hookName">What runs, named in the error.</param>
+    /// <param name="step">The step; it gets a token cancelled at the timeout.</param>
+    /// <param name="cancellationToken">Cancels the reload; rethrown as is.</param>
+    /// <returns>A task that completes when the step did.</returns>
+    /// <exception cref="PluginLoadException">The step threw or timed out.</exception>
+    public async Task RunHostAsync(ReloadPhase phase, string hookName, Func<CancellationToken, Task> step, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = new CancellationTokenSource(_timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        CancellationToken token = linked.Token;
+        Task task = Task.Run(() => step(token) ?? Task.CompletedTask, CancellationToken.None);
+        await WaitAsync(SR.AllPlugins, null, phase, task, timeoutSource, linked.Token, cancellationToken, hookName).ConfigureAwait(false);
+    }
+
     /// <summary>Tells whether a hook's failure is that it never returned (as opposed to threw, or gave up when its token was cancelled).</summary>
     /// <param name="exception">The failure from <see cref="RunAsync"/> or <see cref="CallAsync{T}"/>.</param>
     /// <returns><see langword="true"/> when the hook's code may still be running.</returns>
@@ -83,8 +99,9 @@ internal sealed class LifecycleHooks
     /// Waits for the hook's task. One timer (the timeout's token source, made before the hook
     /// starts) bounds both the hook and this wait, so the host's clock has exactly one deadline.
     /// </summary>
-    private async Task WaitAsync(string pluginName, string file, ReloadPhase phase, Task task, CancellationTokenSource timeoutSource, CancellationToken deadline, CancellationToken cancellationToken)
+    private async Task WaitAsync(string pluginName, string? file, ReloadPhase phase, Task task, CancellationTokenSource timeoutSource, CancellationToken deadline, CancellationToken cancellationToken, string? hookName = null)
     {
+        hookName ??= SR.HookName(phase);
         try
         {
             await task.WaitAsync(deadline).ConfigureAwait(false);
@@ -97,7 +114,7 @@ internal sealed class LifecycleHooks
             }
 
             // The hook has not returned: its code is still running somewhere.
-            string reason = SR.HookTimedOut(SR.HookName(phase), _timeout);
+            string reason = SR.HookTimedOut(hookName, _timeout);
             throw new PluginLoadException(pluginName, phase, file, reason, new TimeoutException(reason));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -107,13 +124,13 @@ internal sealed class LifecycleHooks
         catch (OperationCanceledException ex) when (timeoutSource.IsCancellationRequested)
         {
             // The hook gave up when its token was cancelled at the timeout.
-            throw new PluginLoadException(pluginName, phase, file, SR.HookTimedOut(SR.HookName(phase), _timeout), ex);
+            throw new PluginLoadException(pluginName, phase, file, SR.HookTimedOut(hookName, _timeout), ex);
         }
 #pragma warning disable CA1031 // Isolation boundary: plugin code fails the reload, it never escapes it.
         catch (Exception ex) when (ex is not PluginLoadException)
 #pragma warning restore CA1031
         {
-            throw new PluginLoadException(pluginName, phase, file, SR.HookThrew(SR.HookName(phase), ex), ex);
+            throw new PluginLoadException(pluginName, phase, file, SR.HookThrew(hookName, ex), ex);
         }
     }
 }

@@ -261,7 +261,7 @@ internal sealed class ReloadCoordinator
                 return unchanged;
             }
 
-            ReloadTransaction tx = transaction = new ReloadTransaction(_host, serving, plan, _lastNumber + 1, data, cancellationToken);
+            ReloadTransaction tx = transaction = new ReloadTransaction(_host, serving, plan, _lastNumber + 1, data, _retirement.OnDrained, cancellationToken);
             await PhaseAsync("verify", tx.VerifyAsync).ConfigureAwait(false);
             await PhaseAsync("load", tx.LoadAsync).ConfigureAwait(false);
             Phase("link", () =>
@@ -299,7 +299,7 @@ internal sealed class ReloadCoordinator
         // new generation from here on) and the retirement of the previous generation.
         using (HostTelemetry.StartPhase("switch"))
         {
-            generation = await transaction.CommitAsync(_retirement.OnDrained).ConfigureAwait(false);
+            generation = await transaction.CommitAsync().ConfigureAwait(false);
             _lastNumber = generation.Number;
 
             // A probation in progress ends at this switch: the generation it kept retires, and the

@@ -30,12 +30,22 @@ internal sealed class ReloadTransaction
     private readonly List<PluginVersion> _fresh = [];
     private readonly Dictionary<string, PluginVersion> _verified = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<PluginVersion, PluginVersion> _replaced = [];
+    private readonly Action<PluginGeneration> _onDrained;
     private PluginVersion[] _ordered = [];
     private Vault? _vault;
+    private PluginGeneration? _generation;
 
-    public ReloadTransaction(HostRuntime host, PluginGeneration? serving, ReloadPlan plan, long number, object? data, CancellationToken cancellationToken)
+    /// <param name="host">What the host's parts share.</param>
+    /// <param name="serving">The generation serving, or <see langword="null"/> on the first load.</param>
+    /// <param name="plan">What to load.</param>
+    /// <param name="number">The new generation's number.</param>
+    /// <param name="data">The data for the new versions' <c>OnLoadAsync</c>.</param>
+    /// <param name="onDrained">Called once the new generation has retired and drained.</param>
+    /// <param name="cancellationToken">Cancels the reload.</param>
+    public ReloadTransaction(HostRuntime host, PluginGeneration? serving, ReloadPlan plan, long number, object? data, Action<PluginGeneration> onDrained, CancellationToken cancellationToken)
     {
         _host = host;
+        _onDrained = onDrained;
         Number = number;
         _serving = serving;
         _plan = plan;
@@ -182,6 +192,14 @@ internal sealed class ReloadTransaction
             await _host.Hooks.RunAsync(version, ReloadPhase.WarmUp, static (p, ct) => p.WarmUpAsync(ct), _cancellationToken).ConfigureAwait(false);
         }
 
+        if (_host.WarmUp is { } warmUp)
+        {
+            // The host's own calls, from its own code, against the generation about to serve: only
+            // they prepare the host's call sites (interface dispatch is cached per load context).
+            PluginGeneration generation = Build();
+            await _host.Hooks.RunHostAsync(ReloadPhase.WarmUp, SR.HostWarmUp, ct => warmUp(generation, ct), _cancellationToken).ConfigureAwait(false);
+        }
+
         Phase = ReloadPhase.HealthGate;
         foreach (PluginVersion version in _fresh)
         {
@@ -220,9 +238,8 @@ internal sealed class ReloadTransaction
     /// The point of no return: carried versions join the new vault, and the generation is built,
     /// holding a reference on each of its versions. Never fails; the caller publishes the result.
     /// </summary>
-    /// <param name="onDrained">Called once the generation has retired and drained.</param>
     /// <returns>The new generation.</returns>
-    public async Task<PluginGeneration> CommitAsync(Action<PluginGeneration> onDrained)
+    public async Task<PluginGeneration> CommitAsync()
     {
         Phase = ReloadPhase.Switch;
         Vault vault = _vault!; // InitializeAsync ran.
@@ -244,7 +261,7 @@ internal sealed class ReloadTransaction
             }
         }
 
-        var generation = new PluginGeneration(Number, vault, _ordered, _host.Ids, onDrained);
+        PluginGeneration generation = Build();
         foreach (PluginVersion version in _ordered)
         {
             version.AddGenerationRef();
@@ -252,6 +269,9 @@ internal sealed class ReloadTransaction
 
         return generation;
     }
+
+    /// <summary>The new generation, built once: before the host's warm-up when there is one, else at the commit.</summary>
+    private PluginGeneration Build() => _generation ??= new PluginGeneration(Number, _vault!, _ordered, _host.Ids, _onDrained); // the vault is built first
 
     /// <summary>
     /// Undoes a failed reload: clears the new vault, then frees and unloads every new version

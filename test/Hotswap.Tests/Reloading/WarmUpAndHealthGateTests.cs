@@ -115,6 +115,45 @@ public sealed class WarmUpAndHealthGateTests : IDisposable
     }
 
     [Fact]
+    public async Task HostWarmUp_RunsAgainstTheNewGenerationBeforeTheSwitchWhileThePreviousServes()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        var seen = new List<string>();
+        PluginHost? created = null;
+        await using PluginHost host = created = _root.CreateHost(o => o.WarmUp = (generation, _) =>
+        {
+            string serving = created!.GenerationNumber == 0 ? "nothing" : (string)created.Invoke("alpha", "greet", "you")!;
+            seen.Add($"{generation.Number}:{generation.GetExport<IGreeter>("alpha").Greet("warm")}, serving {serving}");
+            return Task.CompletedTask;
+        });
+        (await host.LoadAsync()).EnsureSuccess();
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+
+        (await host.ReloadAsync()).EnsureSuccess();
+
+        Assert.Equal(["1:v1:hello warm, serving nothing", "2:v2:hello warm, serving v1:hello you"], seen);
+        Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
+    }
+
+    [Fact]
+    public async Task HostWarmUp_Throws_FailsTheReloadInPhaseWarmUpAndThePreviousVersionServes()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        bool fail = false;
+        await using PluginHost host = _root.CreateHost(o => o.WarmUp = (_, _) => fail ? throw new InvalidOperationException("the cache is cold") : Task.CompletedTask);
+        (await host.LoadAsync()).EnsureSuccess();
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        fail = true;
+
+        ReloadResult failed = await host.ReloadAsync();
+
+        Assert.Equal((ReloadPhase.WarmUp, "*"), (failed.Error!.Phase, failed.Error.PluginName));
+        Assert.Equal("The host's warm-up (PluginHostOptions.WarmUp) threw InvalidOperationException: the cache is cold", failed.Error.Reason);
+        Assert.Contains("alpha:OnFree", _root.Events);
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+    }
+
+    [Fact]
     public void PluginHealth_Values_SayWhatTheyAre()
     {
         Assert.True(PluginHealth.Healthy.IsHealthy);
