@@ -21,6 +21,7 @@ public sealed partial class PluginContractGenerator
         private const string Result = "__hsResult";
         private const string State = "__hsState";
         private const string Error = "__hsError";
+        private const string Done = "__hsDone";
 
         private static readonly string s_version = typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "";
 
@@ -131,7 +132,7 @@ public sealed partial class PluginContractGenerator
                     WriteEnumerate(writer, method.Kind, method.ElementType, method.Parameters, $"{Call(method, "t")}.{method.Name}{typeArguments}(", ")");
                     break;
                 default:
-                    WriteLeased(writer, contract, invoke, returns: method.Kind != ReturnKind.Void);
+                    WriteLeased(writer, contract, invoke, method.Kind == ReturnKind.Void ? null : method.ReturnType);
                     break;
             }
 
@@ -175,7 +176,7 @@ public sealed partial class PluginContractGenerator
 
                         break;
                     default:
-                        WriteLeased(writer, contract, access, returns: true);
+                        WriteLeased(writer, contract, access, property.Type);
                         break;
                 }
 
@@ -190,7 +191,7 @@ public sealed partial class PluginContractGenerator
                 }
 
                 writer.Line("set").OpenBlock();
-                WriteLeased(writer, contract, access + " = value", returns: false);
+                WriteLeased(writer, contract, access + " = value", null);
                 writer.CloseBlock();
             }
 
@@ -205,23 +206,34 @@ public sealed partial class PluginContractGenerator
                 .CloseBlock();
 
         /// <summary>
-        /// A call that returns or throws: the lease is released in <see langword="finally"/>; a
-        /// filter that never catches counts a failure for automatic rollback.
+        /// A call that returns or throws: the lease is released in <see langword="finally"/>, told
+        /// whether the call returned (a call that threw counts as failed for automatic rollback).
+        /// A flag rather than an exception filter: a filter costs the call about a nanosecond.
         /// </summary>
-        private static void WriteLeased(SourceWriter writer, ContractModel contract, string invoke, bool returns)
-            => writer.Line(Enter(contract))
+        private static void WriteLeased(SourceWriter writer, ContractModel contract, string invoke, string? returnType)
+        {
+            writer.Line(Enter(contract))
+                .Line($"bool {Done} = false;")
                 .Line("try")
-                .OpenBlock()
-                .Line((returns ? "return " : "") + invoke + ";")
-                .CloseBlock()
-                .Line($"catch (global::System.Exception {Error}) when ({Lease}.CountFailure({Error}))")
-                .OpenBlock()
-                .Line("throw;")
-                .CloseBlock()
+                .OpenBlock();
+            if (returnType is null)
+            {
+                writer.Line(invoke + ";")
+                    .Line($"{Done} = true;");
+            }
+            else
+            {
+                writer.Line($"{returnType} {Result} = {invoke};")
+                    .Line($"{Done} = true;")
+                    .Line($"return {Result};");
+            }
+
+            writer.CloseBlock()
                 .Line("finally")
                 .OpenBlock()
-                .Line($"{Lease}.Dispose();")
+                .Line($"{Lease}.Dispose({Done});")
                 .CloseBlock();
+        }
 
         /// <summary>A call that returns a task: the lease goes to <c>Track</c>, which releases it when the task completes.</summary>
         private static void WriteTracked(SourceWriter writer, ContractModel contract, string type, string invoke)

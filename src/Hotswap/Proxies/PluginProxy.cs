@@ -163,7 +163,7 @@ public abstract class PluginProxy<TContract>
     {
         if (task is { IsFaulted: true, Exception: { } error })
         {
-            lease.CountFailure(error);
+            lease.CountFailure(error.InnerException ?? error);
         }
     }
 

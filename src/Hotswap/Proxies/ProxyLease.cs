@@ -27,21 +27,34 @@ public readonly struct ProxyLease : IDisposable
     /// <summary>Releases the lease.</summary>
     public void Dispose() => _generation?.Leases.Release(_cell);
 
+    /// <summary>Releases the lease of a call that returned, or, when <paramref name="returned"/> is <see langword="false"/>, of one that threw: counted as failed when its generation is on probation with automatic rollback (see <see cref="PluginHostOptions.AutoRollback"/>).</summary>
+    /// <param name="returned">Whether the call returned.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Dispose(bool returned)
+    {
+        if (!returned)
+        {
+            CountThrown();
+        }
+
+        _generation?.Leases.Release(_cell);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void CountThrown() => _generation?.Monitor?.Fail(_pluginId);
+
     /// <summary>
     /// Counts the call as failed when its generation is on probation with automatic rollback (see
-    /// <see cref="PluginHostOptions.AutoRollback"/>); a cancellation is not a failure. Used as an
-    /// exception filter: it never catches.
+    /// <see cref="PluginHostOptions.AutoRollback"/>); a cancellation is not a failure. Called by a
+    /// proxy whose call threw before returning its task.
     /// </summary>
     /// <param name="exception">What the plugin threw.</param>
-    /// <returns>Always <see langword="false"/>.</returns>
-    public bool CountFailure(Exception exception)
+    public void CountFailure(Exception exception)
     {
         if (exception is not OperationCanceledException)
         {
             _generation?.Monitor?.Fail(_pluginId);
         }
-
-        return false;
     }
 
     /// <summary>Turns the lease into one any thread may release; returns the generation to release it on.</summary>
