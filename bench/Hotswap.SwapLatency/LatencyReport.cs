@@ -48,10 +48,10 @@ internal sealed record LatencyReport(string CommandLine, FirstCallReport? FirstC
                 writer.WriteLine(string.Create(c, $"  warm-up {WarmUpModes.Name(mode.WarmUp)}: steady call in a 1000-call loop {mode.SteadyBatch:F1} ns (median over swaps); reload median {mode.ReloadMedian:F2} ms, p90 {mode.ReloadP90:F2} ms; {mode.SamplesWithCollection} of {first.Swaps} samples with a collection during the three calls"));
             }
 
-            if (first.Modes.FirstOrDefault(m => m.WarmUp == WarmUp.On) is { } on)
+            foreach (FirstCallMode warmed in first.Modes.Where(static m => m.WarmUp != WarmUp.Off))
             {
-                FirstCallRow row = on.Rows[1];
-                writer.WriteLine(string.Create(c, $"  goal: with warm-up on, the 1st call after a swap under 1 us: median {Time(row.Median)}, p90 {Time(row.P90)}, p99 {Time(row.P99)}: {(row.P90 < 1000 ? "met up to p90" : row.Median < 1000 ? "met at the median only" : "not met")}"));
+                FirstCallRow row = warmed.Rows[1];
+                writer.WriteLine(string.Create(c, $"  goal: with warm-up on ({WarmUpModes.Name(warmed.WarmUp)}), the 1st call after a swap under 1 us: median {Time(row.Median)}, p90 {Time(row.P90)}, p99 {Time(row.P99)}: {(row.P90 < 1000 ? "met up to p90" : row.Median < 1000 ? "met at the median only" : "not met")}"));
             }
         }
 
