@@ -18,6 +18,25 @@ public sealed class TelemetryTests : IDisposable
     }
 
     [Fact]
+    public async Task Rollback_IsCountedWithTheOutcomeRolledBack()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost(o =>
+        {
+            o.MeterFactory = _meters;
+            o.Probation = TimeSpan.FromHours(1);
+        });
+        using var reloads = new MetricCollector<long>(Assert.Single(_meters.Meters), "hotswap.reloads");
+        (await host.LoadAsync()).EnsureSuccess();
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        (await host.ReloadAsync()).EnsureSuccess();
+
+        (await host.RollbackAsync()).EnsureSuccess();
+
+        Assert.Equal(["published", "published", "rolled_back"], reloads.GetMeasurementSnapshot().Select(static m => (string)m.Tags["hotswap.reload.outcome"]!));
+    }
+
+    [Fact]
     public async Task Reload_SucceededAndFailed_CountedAndTimedByOutcomeAndPhase()
     {
         await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
