@@ -195,10 +195,11 @@ internal sealed class PluginEndpointDataSource : EndpointDataSource, IDisposable
                 return current;
             }
 
-            // The newest table wins, and so does the serving generation's: after a rollback the
-            // generation serving again is older than the table it replaces.
+            // Only the serving generation's table is published: after a rollback the generation
+            // serving again is older than the table it replaces, and a late request that leased the
+            // generation rolled back must not publish that one's.
             built = Build(generation);
-            if (!_disposed && (built.Number > current.Number || built.Number == _host.GenerationNumber))
+            if (!_disposed && built.Number == _host.GenerationNumber)
             {
                 Volatile.Write(ref _current, built);
                 fire = SwapChangeToken();

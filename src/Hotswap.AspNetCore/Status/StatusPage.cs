@@ -361,7 +361,7 @@ internal sealed class StatusPage
                 .Append(JavaScriptEncoder.Default.Encode(reloadUrl))
                 .Append("'.replace(/reload$/,a),{method:'POST',headers:{'")
                 .Append(ActionHeader)
-                .Append("':a}});document.getElementById('reload-result').textContent=r.ok?'done':'refused ('+r.status+')';if(r.ok)location.reload();});}</script>");
+                .Append("':a}});const out=document.getElementById('reload-result');if(r.ok&&a==='rollback'){const j=await r.json();if(!j.succeeded){out.textContent=j.error.message;return;}}out.textContent=r.ok?'done':'refused ('+r.status+')';if(r.ok)location.reload();});}</script>");
         }
 
         page.Append("</body></html>");

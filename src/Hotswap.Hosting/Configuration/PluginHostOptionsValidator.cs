@@ -64,6 +64,10 @@ internal sealed class PluginHostOptionsValidator(HotswapConfiguration configurat
         {
             errors.Add(SR.NotNegative(configuration.Key(nameof(PluginHostOptions.Probation))));
         }
+        else if (options.Probation > TimeSpan.FromMilliseconds(uint.MaxValue - 1.0))
+        {
+            errors.Add(SR.ProbationTooLong(configuration.Key(nameof(PluginHostOptions.Probation))));
+        }
 
         if (options.MaxDrainingVersions < 1)
         {

@@ -19,6 +19,8 @@ internal static class SR
 
     public static string AutoRollbackNeedsProbation(string auto, string probation) => $"{auto} is set but {probation} is not: a version can only be rolled back while the previous one is kept. Set a probation period.";
 
+    public static string ProbationTooLong(string key) => $"{key} must be at most 49.7 days (49.17:02:47.294), or -00:00:00.001 to keep the previous generation until the next reload.";
+
     public static string NotNegative(string key) => $"{key} must not be negative.";
 
     public static string Required(string key) => $"{key} is required.";

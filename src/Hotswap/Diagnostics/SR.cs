@@ -183,6 +183,8 @@ internal static class SR
 
     public const string OptionAutoRollbackNeedsProbation = "AutoRollback needs a positive Probation: a version can only be rolled back while the previous one is kept.";
 
+    public const string OptionProbationTooLong = "Probation must be at most 49.7 days (4294967294 ms), or Timeout.InfiniteTimeSpan to keep the previous generation until the next reload.";
+
     public const string OptionFailureRate = "AutoRollback.FailureRate must be greater than 0 and at most 1.";
 
     public const string HostWarmUp = "The host's warm-up (PluginHostOptions.WarmUp)";
@@ -196,8 +198,8 @@ internal static class SR
 
     public static string RollbackStateFailed(string reason) => $"the state handoff failed ({reason}); the older version serves with the state it had.";
 
-    public static string TooManyDraining(string plugin, int max, string draining)
-        => $"the reload would retire one more version of '{plugin}' while {max} retired version(s) of it, PluginHostOptions.MaxDrainingVersions, are still draining: {draining}. The reload is refused and no call is cancelled; reload again once those calls return.";
+    public static string TooManyDraining(string plugin, int count, int max, string draining)
+        => $"the reload would retire one more version of '{plugin}' while {count} retired version(s) of it are still draining ({draining}), and PluginHostOptions.MaxDrainingVersions is {max}. The reload is refused and no call is cancelled; reload again once those calls return.";
 
     public const string StandbyPublished = "the published versions are the ones kept on probation";
 

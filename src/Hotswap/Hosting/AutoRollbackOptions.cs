@@ -8,9 +8,10 @@ namespace Hotswap;
 /// <remarks>
 /// Counted per plugin version, for the versions the reload loaded: each call made through a
 /// generated proxy, <see cref="PluginHost.Invoke{TContract, TState, TResult}(string, Func{TContract, TState, TResult}, TState)"/>
-/// and the other <c>Invoke</c> methods; a call fails when it throws, or when the task it returned
-/// faults. Calls through a <see cref="GenerationLease"/> are not counted. Counting happens only
-/// during probation: afterwards calls cost what they cost without it.
+/// and the other <c>Invoke</c> methods; a call fails when it throws (through a proxy, whatever it
+/// throws), when the task it returned faults (not when it is cancelled), or, for a sequence, when a
+/// step throws. Calls through a <see cref="GenerationLease"/> and <c>InvokeEach</c> are not counted.
+/// Counting happens only during probation: afterwards calls cost what they cost without it.
 /// </remarks>
 public sealed class AutoRollbackOptions
 {

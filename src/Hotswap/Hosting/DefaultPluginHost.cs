@@ -31,7 +31,7 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         ILoggerFactory loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _source = new GenerationSource(loggerFactory.CreateLogger("Hotswap.PluginHost"));
         _host = new HostRuntime(options, _source, loggerFactory, ObserveTelemetry);
-        _retirement = new Retirement(_host, _source, this, options.UnloadForcedCollections);
+        _retirement = new Retirement(_host, _source, this, options.UnloadForcedCollections, () => _reloads?.KeptGeneration);
         _background = new HostBackground(_host, options, TakeStatus);
         string? root = _host.Root;
 

@@ -108,6 +108,10 @@ public abstract class PluginHost : IAsyncDisposable
         {
             errors.Add(SR.OptionNotNegative(nameof(options.Probation)));
         }
+        else if (options.Probation > PluginHostOptions.MaxProbation)
+        {
+            errors.Add(SR.OptionProbationTooLong);
+        }
 
         if (options.AutoRollback is { } auto)
         {

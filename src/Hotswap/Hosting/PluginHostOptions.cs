@@ -67,8 +67,12 @@ public sealed class PluginHostOptions
     /// switch. During probation the host holds two generations in memory: every version the reload
     /// replaced, with its load context, its objects and its vault contributions, stays alive; a
     /// reload during probation ends the previous probation first, so there are never more than two.
+    /// At most about 49.7 days, or <see cref="Timeout.InfiniteTimeSpan"/> to keep it until the next reload.
     /// </value>
     public TimeSpan Probation { get; set; }
+
+    /// <summary>The longest finite <see cref="Probation"/>, the longest a timer waits (about 49.7 days); <see cref="Timeout.InfiniteTimeSpan"/> keeps the previous generation until the next reload.</summary>
+    internal static readonly TimeSpan MaxProbation = TimeSpan.FromMilliseconds(uint.MaxValue - 1.0);
 
     /// <summary>
     /// Gets or sets when the host rolls a new version back by itself during <see cref="Probation"/>:

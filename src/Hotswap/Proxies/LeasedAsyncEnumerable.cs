@@ -18,10 +18,11 @@ internal sealed class LeasedAsyncEnumerable<TContract, TState, T>(
         PluginGeneration generation = lease.MakeShared()!;
         try
         {
-            return new Enumerator(start(target, state).GetAsyncEnumerator(cancellationToken), generation);
+            return new Enumerator(start(target, state).GetAsyncEnumerator(cancellationToken), generation, lease.PluginId);
         }
-        catch
+        catch (Exception ex)
         {
+            TaskResults.CountFailure(generation, lease.PluginId, ex);
             generation.Leases.ReleaseShared();
             throw;
         }
@@ -35,16 +36,18 @@ internal sealed class LeasedAsyncEnumerable<TContract, TState, T>(
     private sealed class Enumerator : IAsyncEnumerator<T>, IValueTaskSource<bool>
     {
         private readonly Action _onStepCompleted;
+        private readonly int _pluginId;
         private IAsyncEnumerator<T>? _inner;
         private PluginGeneration? _generation;
         private ManualResetValueTaskSourceCore<bool> _step;
         private ConfiguredValueTaskAwaitable<bool>.ConfiguredValueTaskAwaiter _awaiter;
         private T _current = default!;
 
-        public Enumerator(IAsyncEnumerator<T> inner, PluginGeneration generation)
+        public Enumerator(IAsyncEnumerator<T> inner, PluginGeneration generation, int pluginId)
         {
             _inner = inner;
             _generation = generation;
+            _pluginId = pluginId;
             _onStepCompleted = OnStepCompleted;
             _step.RunContinuationsAsynchronously = false;
         }
@@ -54,7 +57,17 @@ internal sealed class LeasedAsyncEnumerable<TContract, TState, T>(
         public ValueTask<bool> MoveNextAsync()
         {
             IAsyncEnumerator<T> inner = _inner ?? throw new ObjectDisposedException(nameof(IAsyncEnumerator<T>));
-            ValueTask<bool> next = inner.MoveNextAsync();
+            ValueTask<bool> next;
+            try
+            {
+                next = inner.MoveNextAsync();
+            }
+            catch (Exception ex)
+            {
+                CountFailure(ex);
+                throw;
+            }
+
             if (next.IsCompletedSuccessfully)
             {
                 bool more = next.Result;
@@ -120,6 +133,7 @@ internal sealed class LeasedAsyncEnumerable<TContract, TState, T>(
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                CountFailure(ex);
                 _step.SetException(ex);
             }
         }
@@ -137,5 +151,14 @@ internal sealed class LeasedAsyncEnumerable<TContract, TState, T>(
         }
 
         private void Release() => Interlocked.Exchange(ref _generation, null)?.Leases.ReleaseShared();
+
+        /// <summary>The enumeration is the call: a step that throws counts as its failure on probation.</summary>
+        private void CountFailure(Exception exception)
+        {
+            if (Volatile.Read(ref _generation) is { } generation)
+            {
+                TaskResults.CountFailure(generation, _pluginId, exception);
+            }
+        }
     }
 }

@@ -22,10 +22,11 @@ internal sealed class LeasedEnumerable<TContract, TState, T>(
         PluginGeneration generation = lease.MakeShared()!; // a lease from Enter always has a generation
         try
         {
-            return new Enumerator(start(target, state).GetEnumerator(), generation);
+            return new Enumerator(start(target, state).GetEnumerator(), generation, lease.PluginId);
         }
-        catch
+        catch (Exception ex)
         {
+            TaskResults.CountFailure(generation, lease.PluginId, ex);
             generation.Leases.ReleaseShared();
             throw;
         }
@@ -37,7 +38,7 @@ internal sealed class LeasedEnumerable<TContract, TState, T>(
     /// Forwards to the plugin's enumerator and releases the lease on the first <see cref="Dispose"/>.
     /// A disposed enumerator drops the plugin's, so one the caller keeps pins nothing.
     /// </summary>
-    private sealed class Enumerator(IEnumerator<T> inner, PluginGeneration generation) : IEnumerator<T>
+    private sealed class Enumerator(IEnumerator<T> inner, PluginGeneration generation, int pluginId) : IEnumerator<T>
     {
         private IEnumerator<T>? _inner = inner;
         private PluginGeneration? _generation = generation;
@@ -51,7 +52,22 @@ internal sealed class LeasedEnumerable<TContract, TState, T>(
         public bool MoveNext()
         {
             IEnumerator<T> inner = _inner ?? throw new ObjectDisposedException(nameof(IEnumerator<T>));
-            bool more = inner.MoveNext();
+            bool more;
+            try
+            {
+                more = inner.MoveNext();
+            }
+            catch (Exception ex)
+            {
+                // The enumeration is the call: a step that throws counts as its failure on probation.
+                if (Volatile.Read(ref _generation) is { } leased)
+                {
+                    TaskResults.CountFailure(leased, pluginId, ex);
+                }
+
+                throw;
+            }
+
             _current = more ? inner.Current : default!;
             return more;
         }

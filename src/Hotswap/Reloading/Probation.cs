@@ -16,6 +16,7 @@ namespace Hotswap;
 internal sealed class Probation
 {
     private ITimer? _timer;
+    private string? _tripReason;
 
     public Probation(PluginGeneration previous, PluginGeneration candidate)
     {
@@ -28,6 +29,16 @@ internal sealed class Probation
 
     /// <summary>Gets the generation on probation, serving now.</summary>
     public PluginGeneration Candidate { get; }
+
+    /// <summary>Gets a value indicating whether the candidate's calls failed too often: an automatic rollback is due.</summary>
+    public bool Tripped => Volatile.Read(ref _tripReason) is not null;
+
+    /// <summary>Gets why the automatic rollback is due; <see langword="null"/> until <see cref="Trip"/>.</summary>
+    public string? TripReason => Volatile.Read(ref _tripReason);
+
+    /// <summary>Records that an automatic rollback is due, so that a reload that runs first rolls back before it starts.</summary>
+    /// <param name="reason">Why.</param>
+    public void Trip(string reason) => Volatile.Write(ref _tripReason, reason);
 
     /// <summary>Gets the candidate's versions that the previous generation does not hold: what a rollback retires.</summary>
     public IEnumerable<PluginVersion> NewVersions => Candidate.Versions.Where(v => !Previous.TryGetVersion(v.Name, out PluginVersion? old) || old != v);

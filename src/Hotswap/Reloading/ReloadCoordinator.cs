@@ -60,6 +60,9 @@ internal sealed class ReloadCoordinator
         _beginDiscovery = beginDiscovery;
     }
 
+    /// <summary>Gets the generation kept on probation, or <see langword="null"/>.</summary>
+    public PluginGeneration? KeptGeneration => Volatile.Read(ref _probation)?.Previous;
+
     /// <summary>Gets the versions of the generation kept on probation that the serving one does not hold; empty without a probation.</summary>
     public IReadOnlyList<PluginVersionInfo> KeptVersions
         => Volatile.Read(ref _probation) is { } probation
@@ -142,20 +145,38 @@ internal sealed class ReloadCoordinator
     /// <param name="cancellationToken">Stops waiting for a reload in progress.</param>
     /// <returns>The rollback's result; failed when nothing is kept.</returns>
     /// <exception cref="ObjectDisposedException">The host stopped.</exception>
-    public async Task<ReloadResult> RollbackAsync(CancellationToken cancellationToken)
+    public Task<ReloadResult> RollbackAsync(CancellationToken cancellationToken)
     {
         ThrowIfStopped();
-        await _serial.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+
+        // Like a reload: never on the caller's thread or execution context (plugin hooks and event
+        // handlers run), and the events are raised once the next reload may run.
+        using (ExecutionContext.SuppressFlow())
         {
-            ThrowIfStopped();
-            return await RollBackAsync(_probation, SR.RollbackRequested, automatic: false).ConfigureAwait(false);
-        }
-        finally
-        {
-            _serial.Release();
+            return Task.Run(
+                async () =>
+                {
+                    await _serial.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    Outcome outcome;
+                    try
+                    {
+                        ThrowIfStopped();
+                        outcome = await RollBackAsync(_probation, SR.RollbackRequested, automatic: false).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _serial.Release();
+                    }
+
+                    outcome.Raise?.Invoke();
+                    return outcome.Result;
+                },
+                CancellationToken.None);
         }
     }
+
+    /// <summary>A reload's or a rollback's result, and the event that reports it, raised once <see cref="_serial"/> is released (a handler may wait for the next reload).</summary>
+    private readonly record struct Outcome(ReloadResult Result, Action? Raise);
 
     private void ThrowIfStopped()
     {
@@ -182,15 +203,7 @@ internal sealed class ReloadCoordinator
         {
             try
             {
-                await _serial.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-                try
-                {
-                    completion.TrySetResult(await ExecuteAsync(data ?? Volatile.Read(ref _loadData), _stopping.Token).ConfigureAwait(false));
-                }
-                finally
-                {
-                    _serial.Release();
-                }
+                completion.TrySetResult(await ExecuteAsync(data ?? Volatile.Read(ref _loadData), _stopping.Token).ConfigureAwait(false));
             }
 #pragma warning disable CA1031 // Isolation boundary: a bug in a reload is reported to its waiters, never lost in a background task.
             catch (Exception ex)
@@ -218,14 +231,41 @@ internal sealed class ReloadCoordinator
         }
     }
 
-    /// <summary>One reload, from discovery to the retirement of the previous generation, traced as one activity with a child per phase.</summary>
+    /// <summary>One reload: <c>Reloading</c>, the steps one at a time with rollbacks and probation ends, then the event that reports it.</summary>
     private async Task<ReloadResult> ExecuteAsync(object? data, CancellationToken cancellationToken)
+    {
+        _events.OnReloading(new ReloadingEventArgs(_source.Current?.Number ?? 0));
+        await _serial.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        Outcome? back = null;
+        Outcome outcome;
+        try
+        {
+            if (_probation is { Tripped: true } tripped)
+            {
+                // The new version failed too often and its rollback waits behind this reload: roll
+                // back first, so that this reload starts from the generation that was good.
+                back = await RollBackAsync(tripped, tripped.TripReason!, automatic: true).ConfigureAwait(false); // tripped: a reason is set
+            }
+
+            outcome = await ReloadAsync(data, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _serial.Release();
+        }
+
+        back?.Raise?.Invoke();
+        outcome.Raise?.Invoke();
+        return outcome.Result;
+    }
+
+    /// <summary>One reload, from discovery to the retirement of the previous generation, traced as one activity with a child per phase. The caller holds <see cref="_serial"/>.</summary>
+    private async Task<Outcome> ReloadAsync(object? data, CancellationToken cancellationToken)
     {
         long started = _host.Time.GetTimestamp();
         PluginGeneration? serving = _source.Current;
         long servingNumber = serving?.Number ?? 0;
         using System.Diagnostics.Activity? activity = HostTelemetry.StartReload(servingNumber);
-        _events.OnReloading(new ReloadingEventArgs(servingNumber));
         Log.ReloadStarting(_host.Logger, servingNumber, _host.Root ?? "(static plugins only)");
 
         ReloadPlan? plan = null;
@@ -237,9 +277,11 @@ internal sealed class ReloadCoordinator
             if (_probation is { } kept && plan.HasWork && IsKept(plan, kept.Previous))
             {
                 // What is published now is what the kept generation holds (hotswap rollback flipped
-                // `current` back): switch back to it instead of loading it again.
+                // `current` back): switch back to it instead of loading it again. What is on disk
+                // already names the older versions, so nothing is refused afterwards.
+                Loading = [];
                 activity?.Dispose();
-                return await RollBackAsync(kept, SR.StandbyPublished, automatic: false).ConfigureAwait(false);
+                return await RollBackAsync(kept, SR.StandbyPublished, automatic: false, refuse: false).ConfigureAwait(false);
             }
 
             if (plan.HasWork && _host.MaxDrainingVersions is { } max)
@@ -257,8 +299,7 @@ internal sealed class ReloadCoordinator
                 var unchanged = new ReloadResult(servingNumber, published: false, plan.Outcomes(), null, _host.Time.GetElapsedTime(started));
                 Log.ReloadNothingChanged(_host.Logger, servingNumber);
                 _host.Telemetry.RecordReload(activity, unchanged);
-                _events.OnReloaded(new ReloadedEventArgs(unchanged));
-                return unchanged;
+                return new Outcome(unchanged, () => _events.OnReloaded(new ReloadedEventArgs(unchanged)));
             }
 
             ReloadTransaction tx = transaction = new ReloadTransaction(_host, serving, plan, _lastNumber + 1, data, _retirement.OnDrained, cancellationToken);
@@ -291,8 +332,7 @@ internal sealed class ReloadCoordinator
             var failed = new ReloadResult(servingNumber, published: false, plan?.FailedOutcomes() ?? [], error, _host.Time.GetElapsedTime(started));
             Log.ReloadFailed(_host.Logger, error.PluginName ?? SR.AllPlugins, error.Phase, error.FilePath ?? "", error);
             _host.Telemetry.RecordReload(activity, failed);
-            _events.OnReloadFailed(new ReloadFailedEventArgs(failed));
-            return failed;
+            return new Outcome(failed, () => _events.OnReloadFailed(new ReloadFailedEventArgs(failed)));
         }
 
         // 5b to 7, which cannot fail: the commit, the switch (one atomic write; new calls lease the
@@ -335,8 +375,7 @@ internal sealed class ReloadCoordinator
         _events.OnStatusChanged();
         Log.ReloadSucceeded(_host.Logger, generation.Number, result.Duration.TotalMilliseconds, string.Join(", ", result.Plugins));
         _host.Telemetry.RecordReload(activity, result);
-        _events.OnReloaded(new ReloadedEventArgs(result));
-        return result;
+        return new Outcome(result, () => _events.OnReloaded(new ReloadedEventArgs(result)));
 
         static T Phase<T>(string name, Func<T> step)
         {
@@ -372,14 +411,14 @@ internal sealed class ReloadCoordinator
     /// the switch (one atomic write), then the retirement of the generation rolled back. The caller
     /// holds <see cref="_serial"/>.
     /// </summary>
-    private async Task<ReloadResult> RollBackAsync(Probation? probation, string reason, bool automatic)
+    private async Task<Outcome> RollBackAsync(Probation? probation, string reason, bool automatic, bool refuse = true)
     {
         long started = _host.Time.GetTimestamp();
         PluginGeneration? serving = _source.Current;
         if (probation is null || probation != _probation)
         {
             var error = new PluginLoadException(SR.AllPlugins, ReloadPhase.Rollback, null, SR.NothingToRollBack);
-            return new ReloadResult(serving?.Number ?? 0, published: false, [], error, _host.Time.GetElapsedTime(started));
+            return new Outcome(new ReloadResult(serving?.Number ?? 0, published: false, [], error, _host.Time.GetElapsedTime(started)), null);
         }
 
         using System.Diagnostics.Activity? activity = HostTelemetry.StartReload(probation.Candidate.Number);
@@ -392,7 +431,7 @@ internal sealed class ReloadCoordinator
             _source.Publish(probation.Previous);
             foreach (PluginVersion version in probation.NewVersions)
             {
-                if (!version.IsStatic)
+                if (refuse && !version.IsStatic)
                 {
                     _rolledBack[version.Name] = version.Version; // not loaded again until another version is published
                 }
@@ -405,8 +444,7 @@ internal sealed class ReloadCoordinator
         _events.OnStatusChanged();
         Log.RolledBack(_host.Logger, result.Generation, result.Duration.TotalMilliseconds, reason, string.Join(", ", outcomes));
         _host.Telemetry.RecordReload(activity, result);
-        _events.OnRolledBack(new RolledBackEventArgs(result, automatic));
-        return result;
+        return new Outcome(result, () => _events.OnRolledBack(new RolledBackEventArgs(result, automatic)));
     }
 
     /// <summary>A new version failed too often during its probation: roll back, on the thread pool (never on the failing caller's thread).</summary>
@@ -414,7 +452,8 @@ internal sealed class ReloadCoordinator
     {
         using (ExecutionContext.SuppressFlow())
         {
-            _ = Task.Run(() => RunSerialAsync(probation, async () => await RollBackAsync(probation, reason, automatic: true).ConfigureAwait(false)));
+            probation.Trip(reason);
+            _ = Task.Run(() => RunSerialAsync(probation, () => RollBackAsync(probation, reason, automatic: true)));
         }
     }
 
@@ -430,20 +469,21 @@ internal sealed class ReloadCoordinator
                 _retirement.Retire(probation.Previous);
                 Log.ProbationPassed(_host.Logger, probation.Candidate.Number, probation.Previous.Number);
                 _events.OnStatusChanged();
-                return Task.CompletedTask;
+                return Task.FromResult(new Outcome(null!, null)); // no result is reported
             }));
         }
     }
 
     /// <summary>Runs <paramref name="step"/> one at a time with reloads, if <paramref name="probation"/> is still the one in progress.</summary>
-    private async Task RunSerialAsync(Probation probation, Func<Task> step)
+    private async Task RunSerialAsync(Probation probation, Func<Task<Outcome>> step)
     {
+        Action? raise = null;
         await _serial.WaitAsync().ConfigureAwait(false);
         try
         {
             if (!IsStopped && _probation == probation)
             {
-                await step().ConfigureAwait(false);
+                raise = (await step().ConfigureAwait(false)).Raise;
             }
         }
 #pragma warning disable CA1031 // Isolation boundary: a background step's failure is logged, never lost in a task nobody awaits.
@@ -456,6 +496,8 @@ internal sealed class ReloadCoordinator
         {
             _serial.Release();
         }
+
+        raise?.Invoke();
     }
 
     /// <summary>Whether the next generation of <paramref name="plan"/> would hold exactly the versions <paramref name="kept"/> holds.</summary>
@@ -494,18 +536,20 @@ internal sealed class ReloadCoordinator
     /// <summary>Refuses a reload that would retire one more version of a plugin than <see cref="PluginHostOptions.MaxDrainingVersions"/> allows to drain at once.</summary>
     private void CheckDraining(ReloadPlan plan, PluginGeneration? serving, int max)
     {
-        // What retires at this switch: the kept generation's own versions when a probation is in
-        // progress (the serving ones are kept in their place), otherwise the serving versions.
+        // What retires at this switch: with a probation in progress, the kept generation's own
+        // versions (the serving ones are kept in their place); with probation on but none in
+        // progress, nothing (the serving generation is kept); otherwise the serving versions replaced.
         IEnumerable<PluginVersion> retiring = _probation is { } kept
             ? kept.Previous.Versions.Where(v => serving is null || !serving.TryGetVersion(v.Name, out PluginVersion? s) || s != v)
-            : serving?.Versions.Where(v => !plan.Carried.Contains(v.Name)) ?? [];
+            : _host.Probation != TimeSpan.Zero ? [] : serving?.Versions.Where(v => !plan.Carried.Contains(v.Name)) ?? [];
         foreach (PluginVersion version in retiring)
         {
-            List<(PluginVersionInfo Version, long Calls)> draining = _retirement.DrainingVersionsOf(version.Name, serving);
+            List<(PluginVersionInfo Version, long Calls)> draining = _retirement.DrainingVersionsOf(version.Name, except: version);
             if (draining.Count + 1 > max)
             {
                 string held = string.Join(", ", draining.Select(static d => SR.DrainingVersion(d.Version.Version, d.Calls)));
-                throw new PluginLoadException(version.Name, ReloadPhase.Discover, null, SR.TooManyDraining(version.Name, max, held));
+                string folder = _host.Root is null ? version.EntryAssemblyPath : Path.Combine(_host.Root, version.Name);
+                throw new PluginLoadException(version.Name, ReloadPhase.Discover, folder, SR.TooManyDraining(version.Name, draining.Count, max, held));
             }
         }
     }

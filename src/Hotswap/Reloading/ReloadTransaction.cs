@@ -197,7 +197,14 @@ internal sealed class ReloadTransaction
             // The host's own calls, from its own code, against the generation about to serve: only
             // they prepare the host's call sites (interface dispatch is cached per load context).
             PluginGeneration generation = Build();
-            await _host.Hooks.RunHostAsync(ReloadPhase.WarmUp, SR.HostWarmUp, ct => warmUp(generation, ct), _cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _host.Hooks.RunHostAsync(ReloadPhase.WarmUp, SR.HostWarmUp, ct => warmUp(generation, ct), _cancellationToken).ConfigureAwait(false);
+            }
+            catch (PluginLoadException ex) when (ex.InnerException is { } thrown && ThrownBy(thrown) is { } culprit)
+            {
+                throw new PluginLoadException(culprit.Name, ReloadPhase.WarmUp, culprit.EntryAssemblyPath, ex.Reason ?? ex.Message, thrown);
+            }
         }
 
         Phase = ReloadPhase.HealthGate;
@@ -270,6 +277,22 @@ internal sealed class ReloadTransaction
         return generation;
     }
 
+    /// <summary>The new version whose code threw <paramref name="exception"/> (its innermost frame in a new version's assembly), or <see langword="null"/> when the host's own code did.</summary>
+    private PluginVersion? ThrownBy(Exception exception)
+    {
+        foreach (System.Diagnostics.StackFrame frame in new System.Diagnostics.StackTrace(exception, fNeedFileInfo: false).GetFrames())
+        {
+            if (frame.GetMethod()?.DeclaringType?.Assembly is { } assembly
+                && System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(assembly) is { } context
+                && _fresh.Find(v => v.LoadContext == context) is { } version)
+            {
+                return version;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The new generation, built once: before the host's warm-up when there is one, else at the commit.</summary>
     private PluginGeneration Build() => _generation ??= new PluginGeneration(Number, _vault!, _ordered, _host.Ids, _onDrained); // the vault is built first
 
@@ -283,6 +306,7 @@ internal sealed class ReloadTransaction
     public Task RollbackAsync(Retirement retirement)
     {
         _vault?.Clear();
+        _generation?.Clear(); // built for the host's warm-up: a reference it kept pins nothing
         return retirement.DiscardAsync([.. _fresh]);
     }
 }

@@ -25,13 +25,20 @@ internal sealed class Retirement
     private readonly GenerationSource _source;
     private readonly IHostEvents _events;
     private readonly UnloadWatchdog _watchdog;
+    private readonly Func<PluginGeneration?> _kept;
     private readonly Lock _gate = new();
     private readonly Dictionary<PluginGeneration, RetiringGeneration> _generations = [];
     private readonly Dictionary<PluginVersionInfo, int> _retiring = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, System.Diagnostics.Activity> _unloads = new();
 
-    public Retirement(HostRuntime host, GenerationSource source, IHostEvents events, int forcedCollections)
+    /// <param name="host">What the host's parts share.</param>
+    /// <param name="source">The current generation.</param>
+    /// <param name="events">The host's events.</param>
+    /// <param name="forcedCollections">The watchdog's bound on forced collections.</param>
+    /// <param name="kept">The generation kept on probation, if any: its versions are live, never draining or stuck.</param>
+    public Retirement(HostRuntime host, GenerationSource source, IHostEvents events, int forcedCollections, Func<PluginGeneration?> kept)
     {
+        _kept = kept;
         _host = host;
         _source = source;
         _events = events;
@@ -67,20 +74,22 @@ internal sealed class Retirement
 
     /// <summary>
     /// Gets the retired versions of one plugin whose calls have not drained yet, each with the
-    /// number of calls in flight on it, oldest first; a version serving in <paramref name="serving"/>
-    /// does not count.
+    /// number of calls in flight on it, oldest first. A version the serving or the kept generation
+    /// still holds is live, not draining, and <paramref name="except"/> is left out.
     /// </summary>
     /// <param name="pluginName">The plugin's name.</param>
-    /// <param name="serving">The generation serving.</param>
+    /// <param name="except">A version not to list (the one about to retire).</param>
     /// <returns>The versions and their calls in flight.</returns>
-    public List<(PluginVersionInfo Version, long Calls)> DrainingVersionsOf(string pluginName, PluginGeneration? serving)
+    public List<(PluginVersionInfo Version, long Calls)> DrainingVersionsOf(string pluginName, PluginVersion? except)
     {
         var draining = new Dictionary<PluginVersion, long>();
+        PluginGeneration? serving = _source.Current;
+        PluginGeneration? kept = _kept();
         lock (_gate)
         {
             foreach (PluginGeneration generation in _generations.Keys.OrderBy(static g => g.Number))
             {
-                if (!generation.IsDrained && generation.TryGetVersion(pluginName, out PluginVersion? version) && !Holds(serving, version))
+                if (!generation.IsDrained && generation.TryGetVersion(pluginName, out PluginVersion? version) && version != except && !Holds(serving, version) && !Holds(kept, version))
                 {
                     draining[version] = draining.GetValueOrDefault(version) + generation.Leases.Count;
                 }
@@ -310,9 +319,10 @@ internal sealed class Retirement
         }
 
         PluginGeneration? serving = _source.Current;
+        PluginGeneration? kept = _kept();
         foreach (PluginVersion version in generation.Versions)
         {
-            if (serving is null || !serving.TryGetVersion(version.Name, out PluginVersion? current) || current != version)
+            if (!Holds(serving, version) && !Holds(kept, version))
             {
                 string cause = SR.NotDrained(generation.Number, generation.Leases.Count);
                 Log.UnloadStuck(_host.Logger, version.Name, version.Version, _host.UnloadTimeout.TotalMilliseconds, cause);

@@ -146,6 +146,18 @@ public sealed class AddHotswapTests : IDisposable
     }
 
     [Fact]
+    public async Task StartAsync_ProbationLongerThanATimerWaits_ThrowsNamingTheKey()
+    {
+        Dictionary<string, string?> settings = TestGenericHost.Settings(_root);
+        settings["Hotswap:Probation"] = "60.00:00:00";
+        using IHost host = TestGenericHost.Build(settings, services => services.AddHotswap());
+
+        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(["Hotswap:Probation must be at most 49.7 days (49.17:02:47.294), or -00:00:00.001 to keep the previous generation until the next reload."], error.Failures);
+    }
+
+    [Fact]
     public async Task StartAsync_WatchWithoutPluginsRootInAnotherSection_ThrowsNamingItsKeys()
     {
         using IHost host = TestGenericHost.Build(new Dictionary<string, string?> { ["Plugins:Hotswap:Watch"] = "true" }, services => services.AddHotswap("Plugins:Hotswap"));

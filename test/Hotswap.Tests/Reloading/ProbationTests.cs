@@ -96,7 +96,7 @@ public sealed class ProbationTests : IDisposable
         string v1 = (await _root.PublishAsync(Fixtures.GreeterV1, "alpha")).Version;
         await using PluginHost host = _root.CreateHost(o => o.Probation = s_longProbation);
         (await host.LoadAsync()).EnsureSuccess();
-        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        string v2 = (await _root.PublishAsync(Fixtures.GreeterV2, "alpha")).Version;
         (await host.ReloadAsync()).EnsureSuccess();
 
         PluginPublisher.Activate(_root.PluginsRoot, "alpha", v1);
@@ -107,6 +107,37 @@ public sealed class ProbationTests : IDisposable
         Assert.Equal(1, back.Generation);
         Assert.Equal(2, _root.Events.Count(static e => e == "alpha:Construct"));
         Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+        Assert.Empty(Assert.Single(HostStatusReader.ReadLiveHosts(_root.PluginsRoot)).Loading);
+
+        // What is on disk named the older version: the newer one is not refused when it is activated again.
+        PluginPublisher.Activate(_root.PluginsRoot, "alpha", v2);
+        ReloadResult again = (await host.ReloadAsync()).EnsureSuccess();
+        Assert.Equal((ReloadOutcome.Loaded, v2), (again.Find("alpha")!.Outcome, again.Find("alpha")!.Version));
+        Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
+    }
+
+    [Fact]
+    public async Task RollbackAsync_RunsOffTheCallersExecutionContextAndAHandlerMayCallItAgain()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost(o => o.Probation = s_longProbation);
+        (await host.LoadAsync()).EnsureSuccess();
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        (await host.ReloadAsync()).EnsureSuccess();
+        var request = new AsyncLocal<string>();
+        string? seenInHandler = "unset";
+        ReloadResult? second = null;
+        host.RolledBack += (_, _) =>
+        {
+            seenInHandler = request.Value;
+            second = host.RollbackAsync().GetAwaiter().GetResult(); // blocking in a handler: the next rollback may run
+        };
+        request.Value = "the caller's request";
+
+        (await host.RollbackAsync().WaitAsync(s_guard)).EnsureSuccess();
+
+        Assert.Null(seenInHandler);
+        Assert.Equal(ReloadPhase.Rollback, second!.Error!.Phase);
     }
 
     [Fact]
@@ -253,6 +284,31 @@ public sealed class ProbationTests : IDisposable
     }
 
     [Fact]
+    public async Task MaxDrainingVersions_AVersionAlsoKeptOnProbation_IsNotCountedAsDraining()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await _root.PublishAsync(Fixtures.GreeterV1, "beta");
+        await using PluginHost host = _root.CreateHost(o =>
+        {
+            o.Probation = s_longProbation;
+            o.MaxDrainingVersions = 1;
+        });
+        (await host.LoadAsync()).EnsureSuccess();
+        using GenerationLease first = host.Acquire(); // holds generation 1 (alpha1, beta1) until the end
+        await _root.PublishAsync(Fixtures.GreeterV2, "beta");
+        (await host.ReloadAsync()).EnsureSuccess(); // 2: alpha1, beta2; 1 kept
+        await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        (await host.ReloadAsync()).EnsureSuccess(); // 3: alpha2, beta2; 1 retires (held), 2 kept (alpha1 is live in it)
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+
+        ReloadResult fourth = await host.ReloadAsync(); // 2 retires: alpha1, the one version of alpha that would drain
+
+        Assert.True(fourth.Succeeded, fourth.ToString());
+        Assert.Equal(4, fourth.Generation);
+        Assert.Equal(1, first.Generation.Number);
+    }
+
+    [Fact]
     public async Task MaxDrainingVersions_ALongCallHoldsARetiredVersion_TheReloadIsRefusedUntilItReturns()
     {
         string v1 = (await _root.PublishAsync(Fixtures.GreeterV1, "alpha")).Version;
@@ -273,8 +329,9 @@ public sealed class ProbationTests : IDisposable
             Assert.False(refused.Succeeded);
             Assert.Equal(("alpha", ReloadPhase.Discover), (refused.Error!.PluginName, refused.Error.Phase));
             Assert.Equal(
-                $"the reload would retire one more version of 'alpha' while 1 retired version(s) of it, PluginHostOptions.MaxDrainingVersions, are still draining: {v1} (1 call(s) in flight). The reload is refused and no call is cancelled; reload again once those calls return.",
+                $"the reload would retire one more version of 'alpha' while 1 retired version(s) of it are still draining ({v1} (1 call(s) in flight)), and PluginHostOptions.MaxDrainingVersions is 1. The reload is refused and no call is cancelled; reload again once those calls return.",
                 refused.Error.Reason);
+            Assert.Equal(_root.PluginDirectory("alpha"), refused.Error.FilePath);
             Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
             Assert.False(longCall.IsCompleted);
 
@@ -329,6 +386,17 @@ public sealed class ProbationTests : IDisposable
         ArgumentException error = Assert.Throws<ArgumentException>(() => PluginHost.Create(options));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_ProbationLongerThanATimerWaits_IsRefused()
+    {
+        var options = new PluginHostOptions { PluginsRoot = _root.PluginsRoot, Probation = TimeSpan.FromDays(50) };
+
+        ArgumentException error = Assert.Throws<ArgumentException>(() => PluginHost.Create(options));
+
+        Assert.Contains("Probation must be at most 49.7 days (4294967294 ms), or Timeout.InfiniteTimeSpan to keep the previous generation until the next reload.", error.Message, StringComparison.Ordinal);
+        _ = PluginHost.Create(new PluginHostOptions { PluginsRoot = _root.PluginsRoot, Probation = Timeout.InfiniteTimeSpan }); // starts nothing
     }
 
     [Fact]

@@ -154,6 +154,45 @@ public sealed class WarmUpAndHealthGateTests : IDisposable
     }
 
     [Fact]
+    public async Task HostWarmUp_PluginCodeThrows_TheErrorNamesThePluginAndItsFile()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        _root.Probe.Set("alpha.failGreet", "v2");
+        await using PluginHost host = _root.CreateHost(o => o.WarmUp = (generation, _) => Task.FromResult(generation.GetExport<IGreeter>("alpha").Greet("warm")));
+        (await host.LoadAsync()).EnsureSuccess();
+        PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+
+        ReloadResult failed = await host.ReloadAsync();
+
+        Assert.Equal(("alpha", ReloadPhase.WarmUp), (failed.Error!.PluginName, failed.Error.Phase));
+        Assert.StartsWith(v2.VersionDirectory, failed.Error.FilePath, StringComparison.Ordinal);
+        Assert.Equal("The host's warm-up (PluginHostOptions.WarmUp) threw InvalidOperationException: v2 fails to greet on purpose", failed.Error.Reason);
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+    }
+
+    [Fact]
+    public async Task HostWarmUp_KeepsTheGenerationAndTheReloadFails_TheNewVersionStillUnloads()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        Generation? kept = null;
+        await using PluginHost host = _root.CreateHost(o => o.WarmUp = (generation, _) =>
+        {
+            kept = generation; // what a warm-up must not do
+            return Task.CompletedTask;
+        });
+        var observer = new HostObserver(host);
+        (await host.LoadAsync()).EnsureSuccess();
+        _root.Probe.Set("alpha.unhealthy", "not today");
+        PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+
+        Assert.Equal(ReloadPhase.HealthGate, (await host.ReloadAsync()).Error!.Phase);
+
+        await observer.WhenUnloaded("alpha", v2.Version).WaitAsync(s_guard);
+        Assert.Equal(2, kept!.Number);
+        GC.KeepAlive(kept); // held through the whole wait: it pins nothing
+    }
+
+    [Fact]
     public void PluginHealth_Values_SayWhatTheyAre()
     {
         Assert.True(PluginHealth.Healthy.IsHealthy);
