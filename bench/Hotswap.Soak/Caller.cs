@@ -20,8 +20,10 @@ namespace Hotswap.Soak;
 /// <para>
 /// Checks: two calls in one lease, and the start and end of one call, see the same version; every
 /// answer comes from the plugin called, from the build its version folder was published from, from
-/// a version not freed yet, and from a generation no older than one this thread already saw (a
-/// call that starts after another returned leases the current generation, which only moves forward).
+/// a version not freed yet, and from a generation no earlier in the <see cref="SwitchTimeline"/>
+/// than one this thread already saw, nor than the switch that had returned before the call began
+/// (a call leases the generation serving when it starts, and the switches only move forward: a
+/// rollback is a switch forward to the generation kept, not a step back in the list).
 /// </para>
 /// </remarks>
 internal sealed class Caller
@@ -44,25 +46,29 @@ internal sealed class Caller
     private readonly SoakRoot _root;
     private readonly ISoakProbe[] _proxies;
     private readonly ProblemLog _problems;
-    private readonly long[] _lastGeneration;
+    private readonly SwitchTimeline _timeline;
+    private readonly int[] _position;
     private readonly Thread? _thread;
     private volatile bool _stopping;
     private CallStats _stats = new();
     private long _step;
+    private int _floor;
 
     /// <summary>Creates a caller; <see cref="Start"/> starts its thread, or <see cref="RunCycle"/> runs one cycle on the current one.</summary>
     /// <param name="host">The host.</param>
     /// <param name="root">The plugins root: plugin names, and which build each version folder holds.</param>
     /// <param name="proxies">A proxy per plugin, in the root's order.</param>
     /// <param name="problems">Where the first problems go.</param>
+    /// <param name="timeline">The generations the host was switched to, in order.</param>
     /// <param name="name">The thread's name, or <see langword="null"/> for a caller that never starts a thread.</param>
-    public Caller(PluginHost host, SoakRoot root, ISoakProbe[] proxies, ProblemLog problems, string? name)
+    public Caller(PluginHost host, SoakRoot root, ISoakProbe[] proxies, ProblemLog problems, SwitchTimeline timeline, string? name)
     {
         _host = host;
         _root = root;
         _proxies = proxies;
         _problems = problems;
-        _lastGeneration = new long[proxies.Length];
+        _timeline = timeline;
+        _position = new int[proxies.Length];
         if (name is not null)
         {
             _thread = new Thread(Run) { IsBackground = true, Name = name };
@@ -119,6 +125,7 @@ internal sealed class Caller
     {
         CallStats stats = Stats;
         string name = _root.Names[plugin];
+        _floor = _timeline.Confirmed; // read before the operation leases anything
         long started = Stopwatch.GetTimestamp();
         try
         {
@@ -261,12 +268,14 @@ internal sealed class Caller
         CheckCall(stats, plugin, what, second);
     }
 
-    /// <summary>One call's answer: the plugin called, the build of its version folder, not freed, and no older than this thread has seen.</summary>
+    /// <summary>One call's answer: the plugin called, the build of its version folder, not freed, and no earlier in the timeline than this thread has seen or than the switch confirmed when the operation began.</summary>
     /// <returns>Whether the answer passed.</returns>
     private bool CheckCall(CallStats stats, int plugin, string what, ProbeIdentity id)
     {
         string? problem = null;
         int build = _root.BuildOf(id.Plugin, id.Version);
+        int from = Math.Max(_position[plugin], _floor);
+        int at = _timeline.IndexOf(id.Generation, from);
         if (!string.Equals(id.Plugin, _root.Names[plugin], StringComparison.OrdinalIgnoreCase))
         {
             problem = $"called {_root.Names[plugin]}, answered by {id}";
@@ -281,13 +290,14 @@ internal sealed class Caller
         {
             problem = $"answered by {id}, after its OnFreeAsync";
         }
-        else if (id.Generation < _lastGeneration[plugin])
+        else if (at < 0)
         {
-            problem = $"answered by {id}, after this thread had already been answered from generation {_lastGeneration[plugin]}";
+            int earlier = _timeline.LastIndexOf(id.Generation, from);
+            problem = $"answered by {id}, {(earlier < 0 ? "a generation the host was never switched to" : $"which served at switch {earlier}")}, after this thread had already been answered from generation {_timeline[_position[plugin]]} (switch {_position[plugin]}) and the host had switched to generation {_timeline[_floor]} (switch {_floor}) before the call began";
         }
         else
         {
-            _lastGeneration[plugin] = id.Generation;
+            _position[plugin] = at;
             return true;
         }
 

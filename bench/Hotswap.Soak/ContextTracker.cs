@@ -75,22 +75,26 @@ internal sealed class ContextTracker(string[] names, int capacity) : IDisposable
     }
 
     /// <summary>
-    /// Forces full collections until every tracked context but the last <paramref name="serving"/>
-    /// is collected, or <paramref name="bound"/> has passed; returns how many are still alive.
+    /// Forces full collections until every tracked context but those of the generations
+    /// <paramref name="held"/> is collected, or <paramref name="bound"/> has passed; returns how
+    /// many are still alive.
     /// </summary>
-    /// <param name="serving">The contexts tracked last, still serving: not counted.</param>
+    /// <param name="held">
+    /// The first slot (the <see cref="Count"/> before its <see cref="TrackServing"/>) of each
+    /// generation the host still holds, serving or kept on probation: its contexts are not counted.
+    /// </param>
     /// <param name="bound">The longest time to keep collecting.</param>
     /// <returns>The retired contexts still alive.</returns>
-    public async Task<int> CountRetiredAliveAsync(int serving, TimeSpan bound)
+    public async Task<int> CountRetiredAliveAsync(int[] held, TimeSpan bound)
     {
         long start = Stopwatch.GetTimestamp();
         while (true)
         {
             Collect();
             int alive = 0;
-            for (int i = 0; i < _count - serving; i++)
+            for (int i = 0; i < _count; i++)
             {
-                if (_contexts[i].Target is not null)
+                if (!IsIn(i, held) && _contexts[i].Target is not null)
                 {
                     alive++;
                 }
@@ -105,6 +109,27 @@ internal sealed class ContextTracker(string[] names, int capacity) : IDisposable
         }
     }
 
+    /// <summary>Counts the contexts of the generations tracked at <paramref name="firsts"/> still alive, without collecting.</summary>
+    /// <param name="firsts">The first slot of each generation, as for <see cref="CountRetiredAliveAsync"/>.</param>
+    /// <param name="generations">How many entries of <paramref name="firsts"/> to look at.</param>
+    /// <returns>The contexts still alive.</returns>
+    public int CountAlive(int[] firsts, int generations)
+    {
+        int alive = 0;
+        for (int g = 0; g < generations; g++)
+        {
+            for (int i = firsts[g]; i < firsts[g] + names.Length && i < _count; i++)
+            {
+                if (_contexts[i].Target is not null)
+                {
+                    alive++;
+                }
+            }
+        }
+
+        return alive;
+    }
+
     /// <summary>Frees the handles.</summary>
     public void Dispose()
     {
@@ -114,6 +139,19 @@ internal sealed class ContextTracker(string[] names, int capacity) : IDisposable
         }
 
         _count = 0;
+    }
+
+    private bool IsIn(int slot, int[] firsts)
+    {
+        foreach (int first in firsts)
+        {
+            if (slot >= first && slot < first + names.Length)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Two full blocking collections around the finalizers, as the unload proof in the tests does.</summary>

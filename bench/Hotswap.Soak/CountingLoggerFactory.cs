@@ -5,18 +5,26 @@ namespace Hotswap.Soak;
 /// <summary>
 /// The host's logger: counts what it logs at warning level and above, and keeps the first of
 /// those messages. The host reports some failures (a retirement that threw, a handler that threw)
-/// only there.
+/// only there. The warning the host logs for each rollback (event 20) is counted apart: with
+/// <c>--rollback-every</c> it is expected, once per rollback.
 /// </summary>
 internal sealed class CountingLoggerFactory(ProblemLog problems) : ILoggerFactory, ILogger
 {
+    // Log.RolledBack in the host: "Rolled back to generation ...", a warning by design.
+    private const int RolledBackEvent = 20;
+
     private long _warnings;
     private long _errors;
+    private long _rollbacks;
 
     /// <summary>Gets how many warnings were logged.</summary>
     public long Warnings => Interlocked.Read(ref _warnings);
 
     /// <summary>Gets how many errors (and critical messages) were logged.</summary>
     public long Errors => Interlocked.Read(ref _errors);
+
+    /// <summary>Gets how many "rolled back" warnings were logged; not counted in <see cref="Warnings"/>.</summary>
+    public long RollbackWarnings => Interlocked.Read(ref _rollbacks);
 
     public ILogger CreateLogger(string categoryName) => this;
 
@@ -34,6 +42,12 @@ internal sealed class CountingLoggerFactory(ProblemLog problems) : ILoggerFactor
         ArgumentNullException.ThrowIfNull(formatter);
         if (!IsEnabled(logLevel))
         {
+            return;
+        }
+
+        if (logLevel == LogLevel.Warning && eventId.Id == RolledBackEvent)
+        {
+            Interlocked.Increment(ref _rollbacks);
             return;
         }
 

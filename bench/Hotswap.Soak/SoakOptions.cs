@@ -13,6 +13,9 @@ internal sealed class SoakOptions
           --plugins K       plugins in the plugins root, each reloaded by every reload (default 1)
           --baseline S      seconds of calls before the first reload, to compare call times with (default 1)
           --unload-wait S   seconds to wait, at the end, for retired versions to be unloaded (default 60)
+          --rollback-every N  turn probation on (1 hour) and follow every Nth reload with
+                            host.RollbackAsync(); each plugin then has two version folders per build
+                            (default: no probation, no rollback)
           --json            print the report as JSON instead of text
           --help            print this
 
@@ -35,6 +38,12 @@ internal sealed class SoakOptions
     /// <summary>Gets how long to wait at the end for retired versions to be unloaded.</summary>
     public TimeSpan UnloadWait { get; private init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Gets after how many reloads each rollback comes; 0 for none, and no probation.</summary>
+    public int RollbackEvery { get; private init; }
+
+    /// <summary>Gets whether the host keeps the previous generation on probation: only when the soak rolls back.</summary>
+    public bool Probation => RollbackEvery > 0;
+
     /// <summary>Gets whether the report is JSON.</summary>
     public bool Json { get; private init; }
 
@@ -45,7 +54,7 @@ internal sealed class SoakOptions
     /// <returns>Whether the soak should run.</returns>
     public static bool TryParse(string[] args, out SoakOptions options, out string? error)
     {
-        int reloads = 1000, threads = 4, plugins = 1, baseline = 1, unloadWait = 60;
+        int reloads = 1000, threads = 4, plugins = 1, baseline = 1, unloadWait = 60, rollbackEvery = 0;
         bool json = false;
         options = new SoakOptions();
         error = null;
@@ -58,6 +67,7 @@ internal sealed class SoakOptions
                 "--plugins" => TryCount(args, ref i, 1, ref plugins, ref error),
                 "--baseline" => TryCount(args, ref i, 0, ref baseline, ref error),
                 "--unload-wait" => TryCount(args, ref i, 1, ref unloadWait, ref error),
+                "--rollback-every" => TryCount(args, ref i, 1, ref rollbackEvery, ref error),
                 "--json" => json = true,
                 "--help" or "-h" or "-?" => false,
                 _ => Unknown(args[i], ref error),
@@ -68,7 +78,7 @@ internal sealed class SoakOptions
             }
         }
 
-        options = new SoakOptions { Reloads = reloads, Threads = threads, Plugins = plugins, Baseline = TimeSpan.FromSeconds(baseline), UnloadWait = TimeSpan.FromSeconds(unloadWait), Json = json };
+        options = new SoakOptions { Reloads = reloads, Threads = threads, Plugins = plugins, Baseline = TimeSpan.FromSeconds(baseline), UnloadWait = TimeSpan.FromSeconds(unloadWait), RollbackEvery = rollbackEvery, Json = json };
         return true;
     }
 

@@ -62,7 +62,32 @@ internal sealed class SoakReport
 
     public required long RetiredWhileServing { get; init; }
 
+    /// <summary>Gets the versions the host still held when it was disposed: those serving, and those kept on probation.</summary>
     public required long RetiredAtDispose { get; init; }
+
+    /// <summary>Gets the rollbacks that switched back as expected.</summary>
+    public required int RollbacksRun { get; init; }
+
+    /// <summary>Gets the rollbacks that threw, failed, or switched to anything but the generation kept.</summary>
+    public required int RollbacksFailed { get; init; }
+
+    /// <summary>Gets each rollback's <see cref="ReloadResult.Duration"/>, in milliseconds.</summary>
+    public required double[] RollbackMilliseconds { get; init; }
+
+    /// <summary>Gets the time each <c>host.RollbackAsync()</c> call took, as its caller saw it, in milliseconds.</summary>
+    public required double[] RollbackCallMilliseconds { get; init; }
+
+    /// <summary>Gets how many <c>RolledBack</c> events were raised.</summary>
+    public required long RolledBackEvents { get; init; }
+
+    /// <summary>Gets how many <c>RolledBack</c> events said the host rolled back by itself.</summary>
+    public required long AutomaticRollbacks { get; init; }
+
+    /// <summary>Gets the rolled-back versions' load contexts still alive, by weak reference, after the unloads (the host still serving).</summary>
+    public required int RolledBackAlive { get; init; }
+
+    /// <summary>Gets the versions rolled back: every plugin, at each rollback.</summary>
+    public long RolledBackVersions => (long)RollbacksRun * Options.Plugins;
 
     public required long UnloadingEvents { get; init; }
 
@@ -102,6 +127,9 @@ internal sealed class SoakReport
 
     public required long HostErrors { get; init; }
 
+    /// <summary>Gets the host's "rolled back" warnings, one per rollback, not counted in <see cref="HostWarnings"/>.</summary>
+    public required long HostRollbackWarnings { get; init; }
+
     public required IReadOnlyList<string> Problems { get; init; }
 
     /// <summary>Gets the retired versions not proven unloaded by the end: the worst of the independent proofs.</summary>
@@ -124,6 +152,14 @@ internal sealed class SoakReport
             Expect(failures, Calls.Mixed, "mixed-version calls");
             Expect(failures, Calls.Stale, "stale calls");
             Expect(failures, ReloadsFailed + ReloadFailedEvents, "failed reloads");
+            if (Options.Probation)
+            {
+                Expect(failures, RollbacksFailed, "failed rollbacks");
+                Expect(failures, Math.Abs(RolledBackEvents - RollbacksRun), "RolledBack events not matching a rollback asked for");
+                Expect(failures, AutomaticRollbacks, "automatic rollbacks");
+                Expect(failures, RolledBackAlive, "rolled-back versions still alive after the unloads");
+            }
+
             Expect(failures, Leaked, "leaked contexts");
             Expect(failures, FreedWithCallsInFlight + CallsAfterFree, "calls overlapping OnFreeAsync");
             Expect(failures, VersionsLoaded - VersionsFreed, "versions loaded but never freed");
@@ -142,7 +178,14 @@ internal sealed class SoakReport
         w.WriteLine(Invariant($"Hotswap soak: {Options.Reloads} reloads, {Options.Threads} calling threads, {Options.Plugins} plugin(s)"));
         w.WriteLine($"  machine            {Machine}");
         w.WriteLine(Invariant($"  duration           {Duration.TotalSeconds:0.0} s in all; reloading {ReloadingTime.TotalSeconds:0.0} s ({Rate(ReloadsPublished, ReloadingTime)} reloads/s); calling {CallingTime.TotalSeconds:0.0} s"));
-        w.WriteLine(Invariant($"  reloads            {ReloadsPublished:N0} published, {ReloadsFailed:N0} failed ({ReloadFailedEvents:N0} ReloadFailed events); time per reload: median {Percentile(0.5):0.00} ms, p99 {Percentile(0.99):0.00} ms, max {Percentile(1):0.00} ms"));
+        w.WriteLine(Invariant($"  reloads            {ReloadsPublished:N0} published, {ReloadsFailed:N0} failed ({ReloadFailedEvents:N0} ReloadFailed events); time per reload: median {Percentile(ReloadMilliseconds, 0.5):0.00} ms, p99 {Percentile(ReloadMilliseconds, 0.99):0.00} ms, max {Percentile(ReloadMilliseconds, 1):0.00} ms"));
+        if (Options.Probation)
+        {
+            w.WriteLine(Invariant($"  rollbacks          {RollbacksRun:N0} (after every {Options.RollbackEvery}th reload, probation on), {RollbacksFailed:N0} failed; {RolledBackEvents:N0} RolledBack events ({AutomaticRollbacks:N0} automatic)"));
+            w.WriteLine(Invariant($"    ReloadResult.Duration   median {Percentile(RollbackMilliseconds, 0.5):0.000} ms, p99 {Percentile(RollbackMilliseconds, 0.99):0.000} ms, max {Percentile(RollbackMilliseconds, 1):0.000} ms"));
+            w.WriteLine(Invariant($"    RollbackAsync call      median {Percentile(RollbackCallMilliseconds, 0.5):0.000} ms, p99 {Percentile(RollbackCallMilliseconds, 0.99):0.000} ms, max {Percentile(RollbackCallMilliseconds, 1):0.000} ms"));
+            w.WriteLine(Invariant($"    rolled back             {RolledBackVersions:N0} versions; {RolledBackAlive:N0} alive by weak reference after the unloads"));
+        }
         CallStats r = UnderReloads, b = Baseline;
         w.WriteLine(Invariant($"  calls              {c.Calls:N0} in all: {r.Calls:N0} during the reloads ({Rate(r.Calls, CallingTime)}/s), {b.Calls:N0} in the {BaselineTime.TotalSeconds:0.0} s before them ({Rate(b.Calls, BaselineTime)}/s), {WarmUp.Calls:N0} to warm up"));
         w.WriteLine($"    {"",-30} {"during the reloads",-33} | before them");
@@ -155,9 +198,10 @@ internal sealed class SoakReport
 
         w.WriteLine(Invariant($"  failed calls       {c.Failed:N0}"));
         w.WriteLine(Invariant($"  mixed calls        {c.Mixed:N0} (two versions seen in one call or one lease)"));
-        w.WriteLine(Invariant($"  stale calls        {c.Stale:N0} (answered by a freed version, the wrong build or plugin, or an older generation than the thread had seen)"));
+        w.WriteLine(Invariant($"  stale calls        {c.Stale:N0} (answered by a freed version, the wrong build or plugin, or a generation from an earlier switch than the thread had seen or than the host had made before the call)"));
         w.WriteLine(Invariant($"  OnFreeAsync        {VersionsFreed:N0} of {VersionsLoaded:N0} versions loaded; {FreedWithCallsInFlight:N0} with calls in flight, {CallsAfterFree:N0} calls after it"));
-        w.WriteLine(Invariant($"  retired versions   {RetiredWhileServing:N0} by reloads + {RetiredAtDispose:N0} at dispose; {UnloadingEvents:N0} Unloading, {UnloadedEvents:N0} Unloaded, {StuckEvents:N0} UnloadStuck, {StillDrainingEvents:N0} still-draining warnings"));
+        string retiredBy = Options.Probation ? Invariant($"{RetiredWhileServing - RolledBackVersions:N0} by reloads + {RolledBackVersions:N0} by rollbacks") : Invariant($"{RetiredWhileServing:N0} by reloads");
+        w.WriteLine(Invariant($"  retired versions   {retiredBy} + {RetiredAtDispose:N0} at dispose; {UnloadingEvents:N0} Unloading, {UnloadedEvents:N0} Unloaded, {StuckEvents:N0} UnloadStuck, {StillDrainingEvents:N0} still-draining warnings"));
         w.WriteLine(Invariant($"  unloading          at most {MostWaitingUnload:N0} retired versions waiting at once; slowest {SlowestUnload.TotalMilliseconds:0.0} ms after Unload(); at most {MostCollections} forced collections"));
         w.WriteLine(Invariant($"  leaked contexts    {Leaked:N0} (while serving: {RetiredAliveWhileServing} of {RetiredWhileServing} alive by weak reference, {StuckVersionsWhileServing} in StuckVersions; after dispose: {AliveAtEnd} of {TrackedContexts} alive, {End.PluginContexts} never unloaded)"));
         w.WriteLine($"                     before      after       end");
@@ -171,7 +215,7 @@ internal sealed class SoakReport
         Count(w, "plugin contexts", Before.PluginContexts, After.PluginContexts, End.PluginContexts, "listed in AssemblyLoadContext.All: loaded, Unload() not called yet");
         Count(w, "mapped files", Before.MappedPluginFiles, After.MappedPluginFiles, End.MappedPluginFiles, "/proc/self/maps lines under the plugins root");
         w.WriteLine(Invariant($"  collections        gen0 {Collections[0]:N0}, gen1 {Collections[1]:N0}, gen2 {Collections[2]:N0} while calling and unloading; {AllocatedBytes / 1048576.0:N0} MB allocated"));
-        w.WriteLine(Invariant($"  host log           {HostWarnings:N0} warnings, {HostErrors:N0} errors"));
+        w.WriteLine(Invariant($"  host log           {HostWarnings:N0} warnings, {HostErrors:N0} errors{(Options.Probation ? Invariant($"; and {HostRollbackWarnings:N0} \"rolled back\" warnings, one per rollback") : "")}"));
         foreach (string problem in Problems)
         {
             w.WriteLine($"  ! {problem}");
@@ -205,10 +249,24 @@ internal sealed class SoakReport
         w.WriteNumber("published", ReloadsPublished);
         w.WriteNumber("failed", ReloadsFailed);
         w.WriteNumber("reloadFailedEvents", ReloadFailedEvents);
-        w.WriteNumber("medianMs", Math.Round(Percentile(0.5), 3));
-        w.WriteNumber("p99Ms", Math.Round(Percentile(0.99), 3));
-        w.WriteNumber("maxMs", Math.Round(Percentile(1), 3));
+        w.WriteNumber("medianMs", Math.Round(Percentile(ReloadMilliseconds, 0.5), 3));
+        w.WriteNumber("p99Ms", Math.Round(Percentile(ReloadMilliseconds, 0.99), 3));
+        w.WriteNumber("maxMs", Math.Round(Percentile(ReloadMilliseconds, 1), 3));
         w.WriteEndObject();
+        if (Options.Probation)
+        {
+            w.WriteStartObject("rollbacks");
+            w.WriteNumber("every", Options.RollbackEvery);
+            w.WriteNumber("run", RollbacksRun);
+            w.WriteNumber("failed", RollbacksFailed);
+            w.WriteNumber("rolledBackEvents", RolledBackEvents);
+            w.WriteNumber("automatic", AutomaticRollbacks);
+            w.WriteNumber("rolledBackVersions", RolledBackVersions);
+            w.WriteNumber("rolledBackAlive", RolledBackAlive);
+            Times(w, "durationMs", RollbackMilliseconds);
+            Times(w, "callMs", RollbackCallMilliseconds);
+            w.WriteEndObject();
+        }
         w.WriteStartObject("calls");
         w.WriteNumber("total", Calls.Calls);
         w.WriteNumber("warmUp", WarmUp.Calls);
@@ -252,6 +310,11 @@ internal sealed class SoakReport
         w.WriteNumber("allocatedBytes", AllocatedBytes);
         w.WriteNumber("hostWarnings", HostWarnings);
         w.WriteNumber("hostErrors", HostErrors);
+        if (Options.Probation)
+        {
+            w.WriteNumber("hostRollbackWarnings", HostRollbackWarnings);
+        }
+
         w.WriteStartArray("problems");
         foreach (string problem in Problems)
         {
@@ -326,14 +389,23 @@ internal sealed class SoakReport
         w.WriteEndArray();
     }
 
-    private double Percentile(double p)
+    private static void Times(Utf8JsonWriter w, string name, double[] milliseconds)
     {
-        if (ReloadMilliseconds.Length == 0)
+        w.WriteStartObject(name);
+        w.WriteNumber("median", Math.Round(Percentile(milliseconds, 0.5), 3));
+        w.WriteNumber("p99", Math.Round(Percentile(milliseconds, 0.99), 3));
+        w.WriteNumber("max", Math.Round(Percentile(milliseconds, 1), 3));
+        w.WriteEndObject();
+    }
+
+    private static double Percentile(double[] milliseconds, double p)
+    {
+        if (milliseconds.Length == 0)
         {
             return 0;
         }
 
-        double[] sorted = [.. ReloadMilliseconds.Order()];
+        double[] sorted = [.. milliseconds.Order()];
         int index = (int)Math.Ceiling(p * sorted.Length) - 1;
         return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
     }

@@ -4,8 +4,8 @@ namespace Hotswap.Soak;
 
 /// <summary>
 /// Counts what the host reports about retired versions (<c>Unloading</c>, <c>Unloaded</c>,
-/// <c>UnloadStuck</c>) and failed reloads (<c>ReloadFailed</c>), so the soak can wait until every
-/// version it retired was accounted for.
+/// <c>UnloadStuck</c>), failed reloads (<c>ReloadFailed</c>) and rollbacks (<c>RolledBack</c>), so
+/// the soak can wait until every version it retired was accounted for.
 /// </summary>
 internal sealed class UnloadCounter : IDisposable
 {
@@ -17,6 +17,8 @@ internal sealed class UnloadCounter : IDisposable
     private long _stuck;
     private long _stillDraining;
     private long _reloadFailed;
+    private long _rolledBack;
+    private long _automaticRollbacks;
     private long _slowestTicks;
     private int _mostCollections;
 
@@ -28,6 +30,7 @@ internal sealed class UnloadCounter : IDisposable
         host.Unloaded += OnUnloaded;
         host.UnloadStuck += OnUnloadStuck;
         host.ReloadFailed += OnReloadFailed;
+        host.RolledBack += OnRolledBack;
     }
 
     /// <summary>Gets how many versions were handed to unloading (after their last lease and OnFreeAsync).</summary>
@@ -44,6 +47,12 @@ internal sealed class UnloadCounter : IDisposable
 
     /// <summary>Gets how many <c>ReloadFailed</c> events were raised.</summary>
     public long ReloadFailed => Interlocked.Read(ref _reloadFailed);
+
+    /// <summary>Gets how many <c>RolledBack</c> events were raised.</summary>
+    public long RolledBack => Interlocked.Read(ref _rolledBack);
+
+    /// <summary>Gets how many of them said the host rolled back by itself: none, the soak sets no <c>AutoRollback</c>.</summary>
+    public long AutomaticRollbacks => Interlocked.Read(ref _automaticRollbacks);
 
     /// <summary>Gets the longest time from <c>Unload()</c> to proven collection.</summary>
     public TimeSpan Slowest => TimeSpan.FromTicks(Interlocked.Read(ref _slowestTicks));
@@ -76,6 +85,7 @@ internal sealed class UnloadCounter : IDisposable
         _host.Unloaded -= OnUnloaded;
         _host.UnloadStuck -= OnUnloadStuck;
         _host.ReloadFailed -= OnReloadFailed;
+        _host.RolledBack -= OnRolledBack;
         _reported.Dispose();
     }
 
@@ -113,4 +123,14 @@ internal sealed class UnloadCounter : IDisposable
     }
 
     private void OnReloadFailed(object? sender, ReloadFailedEventArgs e) => Interlocked.Increment(ref _reloadFailed);
+
+    private void OnRolledBack(object? sender, RolledBackEventArgs e)
+    {
+        Interlocked.Increment(ref _rolledBack);
+        if (e.IsAutomatic)
+        {
+            Interlocked.Increment(ref _automaticRollbacks);
+            _problems.Add("automatic rollback:", e.Result.ToString());
+        }
+    }
 }
