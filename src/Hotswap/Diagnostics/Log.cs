@@ -73,4 +73,11 @@ internal static partial class Log
 
     [LoggerMessage(23, LogLevel.Error, "The automatic rollback failed; the new generation keeps serving.")]
     public static partial void AutoRollbackFailed(ILogger logger, Exception exception);
+
+    // Ids from 40 up belong to loading exactly the verified bytes (issue 13, item 3).
+    [LoggerMessage(40, LogLevel.Error, "{Plugin}@{Version} needed {File}, whose bytes no longer match the manifest it was verified with; it was not loaded.")]
+    public static partial void LoadRefused(ILogger logger, string plugin, string version, string file, Exception exception);
+
+    [LoggerMessage(41, LogLevel.Warning, "The private copies of the native libraries of {Plugin}@{Version} in {Folder} could not be removed; remove them by hand.")]
+    public static partial void NativeCopiesNotRemoved(ILogger logger, string plugin, string version, string folder, Exception exception);
 }

@@ -99,6 +99,16 @@ internal static class SR
 
     public static string DepsJsonUnreadable(Exception ex) => $"the plugin's deps.json cannot be read: {ex.Message}";
 
+    public static string NotVerified(PluginVersionInfo version) => $"{version} was not verified; only a verified version folder is loaded.";
+
+    public static string LoadChanged(string plugin, string folder, string file, string detail) => $"Plugin '{plugin}': the file '{file}' in version folder '{folder}' no longer matches plugin.json ({detail}): it was changed after the version was verified, so it is not loaded. Publish a new version folder instead of changing a published one.";
+
+    public static string LoadNotListed(string plugin, string folder, string file) => $"Plugin '{plugin}': the file '{file}' is not listed in plugin.json of version folder '{folder}', so it is not loaded. Publish the plugin with all its private dependencies.";
+
+    public static string LoadUnreadable(string plugin, string folder, string file, string reason) => $"Plugin '{plugin}': the file '{file}' in version folder '{folder}' cannot be read, so it is not loaded: {reason}";
+
+    public static string NativeCopyFailed(string plugin, string folder, string file, string reason) => $"Plugin '{plugin}': the native library '{file}' in version folder '{folder}' was verified but its private copy could not be written, so it is not loaded: {reason}";
+
     public static string LoadFailed(Exception ex) => $"the entry assembly could not be loaded ({ex.GetType().Name}): {ex.Message}";
 
     public static string AttributeUnreadable(Exception ex) => $"the [assembly: HotswapPlugin] attribute could not be read ({ex.GetType().Name}): {ex.Message}";

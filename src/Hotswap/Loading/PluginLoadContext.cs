@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.Loader;
+using Microsoft.Extensions.Logging;
 
 namespace Hotswap;
 
@@ -8,19 +9,59 @@ namespace Hotswap;
 /// the rest resolves privately from the version folder through the entry assembly's deps.json.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Holds no reference to any assembly or type it loaded: the runtime keeps a strong handle on the
 /// context while it unloads, and such a field would keep the whole version alive.
+/// </para>
+/// <para>
+/// Every assembly (the entry assembly, private dependencies, satellite assemblies) and every native
+/// library comes from bytes read into memory and checked against the manifest the version was
+/// verified with (<see cref="VerifiedFiles"/>), never from whatever the path holds at that moment: a
+/// dependency loaded lazily, hours after Verify, is checked again when it loads. A file whose bytes
+/// changed is refused with a <see cref="FileLoadException"/> that names the plugin, the version
+/// folder and the file, and logged; the changed bytes are never loaded. Assemblies load from a
+/// stream, so their <see cref="Assembly.Location"/> is empty; the resolver still maps names to paths.
+/// Native libraries cannot be loaded from memory: the checked bytes are written to a private copy
+/// (a folder only the host's user can open) and the copy is loaded, then removed when the context
+/// unloads.
+/// </para>
 /// </remarks>
 internal sealed class PluginLoadContext : AssemblyLoadContext
 {
     private readonly AssemblyDependencyResolver _resolver;
     private readonly HostAssemblies _host;
+    private readonly VerifiedFiles _files;
+    private readonly string _version;
+    private readonly ILogger _logger;
+    private readonly Lock _nativeLock = new();
+    private string? _nativeCopies;
 
-    public PluginLoadContext(string name, string entryAssemblyPath, HostAssemblies host, AssemblyDependencyResolver? resolver = null)
-        : base(name, isCollectible: true)
+    public PluginLoadContext(string pluginName, string version, string entryAssemblyPath, VerifiedFiles files, HostAssemblies host, ILogger logger, AssemblyDependencyResolver? resolver = null)
+        : base($"{pluginName}@{version}", isCollectible: true)
     {
         _resolver = resolver ?? new AssemblyDependencyResolver(entryAssemblyPath);
         _host = host;
+        _files = files;
+        _version = version;
+        _logger = logger;
+        Unloading += static context => ((PluginLoadContext)context).RemoveNativeCopies();
+    }
+
+    /// <summary>Gets the full path of the version folder the context loads from.</summary>
+    /// <remarks>Public, so code that once read <see cref="Assembly.Location"/> can still find its folder.</remarks>
+    public string VersionDirectory => _files.VersionDirectory;
+
+    /// <summary>Loads an assembly of the version folder from bytes checked against the manifest.</summary>
+    /// <exception cref="FileLoadException">The file is not listed or its bytes differ from what was verified.</exception>
+    /// <exception cref="BadImageFormatException">The verified bytes are not an assembly.</exception>
+    public Assembly LoadVerified(string path)
+    {
+        byte[] image = ReadVerified(path);
+        string symbolsPath = Path.ChangeExtension(path, ".pdb");
+        byte[]? symbols = _files.Lists(symbolsPath) ? ReadVerified(symbolsPath) : null;
+        using var imageStream = new MemoryStream(image, writable: false);
+        using MemoryStream? symbolsStream = symbols is null ? null : new MemoryStream(symbols, writable: false);
+        return LoadFromStream(imageStream, symbolsStream);
     }
 
     protected override Assembly? Load(AssemblyName assemblyName)
@@ -31,12 +72,91 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
         }
 
         string? path = _resolver.ResolveAssemblyToPath(assemblyName);
-        return path is null ? null : LoadFromAssemblyPath(path);
+        return path is null ? null : LoadVerified(path);
     }
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
     {
         string? path = _resolver.ResolveUnmanagedDllToPath(unmanagedDllName);
-        return path is null ? IntPtr.Zero : LoadUnmanagedDllFromPath(path);
+        if (path is null)
+        {
+            return IntPtr.Zero;
+        }
+
+        byte[] image = ReadVerified(path);
+        return LoadUnmanagedDllFromPath(WriteNativeCopy(path, image));
+    }
+
+    private byte[] ReadVerified(string path)
+    {
+        try
+        {
+            return _files.Read(path);
+        }
+        catch (FileLoadException ex)
+        {
+            Log.LoadRefused(_logger, _files.PluginName, _version, path, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes checked bytes to a new file in this context's private folder (created on first use,
+    /// readable by the host's user only) and returns its path. The file is created new, never
+    /// overwritten, so what the loader opens is what was checked.
+    /// </summary>
+    private string WriteNativeCopy(string path, byte[] image)
+    {
+        lock (_nativeLock)
+        {
+            try
+            {
+                // On Unix the folder is made by mkdtemp(3): a fresh name, mode 0700.
+                _nativeCopies ??= Directory.CreateTempSubdirectory("hotswap-native-").FullName;
+                string copy = Path.Combine(_nativeCopies, Path.GetFileName(path));
+                if (File.Exists(copy))
+                {
+                    return copy; // written and loaded before: the loader returns the same handle.
+                }
+
+                using (var stream = new FileStream(copy, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    stream.Write(image);
+                }
+
+                return copy;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                var refused = new FileLoadException(SR.NativeCopyFailed(_files.PluginName, _files.VersionDirectory, path, ex.Message), path, ex);
+                Log.LoadRefused(_logger, _files.PluginName, _version, path, refused);
+                throw refused;
+            }
+        }
+    }
+
+    private void RemoveNativeCopies()
+    {
+        string? folder;
+        lock (_nativeLock)
+        {
+            folder = _nativeCopies;
+            _nativeCopies = null;
+        }
+
+        if (folder is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // On Windows a loaded native library cannot be deleted; the temp folder outlives the process.
+            Log.NativeCopiesNotRemoved(_logger, _files.PluginName, _version, folder, ex);
+        }
     }
 }

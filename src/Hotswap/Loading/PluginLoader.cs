@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 
 namespace Hotswap;
 
@@ -27,7 +28,12 @@ internal static class PluginLoader
         System.Runtime.Loader.AssemblyDependencyResolver resolver = CheckDependencies(plugin.Name, entry, host);
 
         // The resolver read deps.json once; the load context reuses it rather than reading it again.
-        return new PluginVersion(plugin.Name, plugin.Version, entry) { Resolver = resolver };
+        // The file list the folder verified with stays on the version: every later load checks its bytes against it.
+        return new PluginVersion(plugin.Name, plugin.Version, entry)
+        {
+            Resolver = resolver,
+            Files = VerifiedFiles.From(plugin.Name, plugin.VersionDirectory, manifest),
+        };
     }
 
     /// <summary>
@@ -88,16 +94,17 @@ internal static class PluginLoader
     /// Not inlined and not async, so no frame or state machine keeps plugin types alive.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Load(PluginVersion version, HostAssemblies host)
+    public static void Load(PluginVersion version, HostAssemblies host, ILogger logger)
     {
         string entry = version.EntryAssemblyPath;
-        var context = new PluginLoadContext($"{version.Name}@{version.Version}", entry, host, version.Resolver);
+        VerifiedFiles files = version.Files ?? throw new InvalidOperationException(SR.NotVerified(version.Info));
+        var context = new PluginLoadContext(version.Name, version.Version, entry, files, host, logger, version.Resolver);
         version.Resolver = null;
         version.LoadContext = context;
         Assembly assembly;
         try
         {
-            assembly = context.LoadFromAssemblyPath(entry);
+            assembly = context.LoadVerified(entry);
         }
         catch (Exception ex) when (ex is BadImageFormatException or FileLoadException or IOException)
         {

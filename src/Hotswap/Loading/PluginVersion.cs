@@ -42,6 +42,13 @@ internal sealed class PluginVersion
     /// <summary>Gets or sets the resolver made while verifying, handed to the load context and then forgotten.</summary>
     public System.Runtime.Loader.AssemblyDependencyResolver? Resolver { get; set; }
 
+    /// <summary>
+    /// Gets the files of the version folder with the sizes and hashes they were verified with;
+    /// <see langword="null"/> for a static plugin. Every assembly and native library the version
+    /// loads is checked against it when it loads.
+    /// </summary>
+    public VerifiedFiles? Files { get; init; }
+
     public PluginVersionInfo Info { get; }
 
     public PluginLoadContext? LoadContext { get; set; }

@@ -123,7 +123,7 @@ internal sealed class ReloadTransaction
     {
         try
         {
-            PluginLoader.Load(version, _host.Assemblies);
+            PluginLoader.Load(version, _host.Assemblies, _host.Logger);
         }
         catch (Exception ex) when (ex is not PluginLoadException)
         {

@@ -27,10 +27,25 @@ public static class Probe
     public static void UseForStaticPlugins(ProbeSession? session, string pluginName, Assembly? assembly = null)
         => s_static = session is null || assembly is null ? null : (assembly, new PluginLocation(pluginName, "static", session));
 
+    /// <summary>
+    /// The folder a plugin assembly came from. Hotswap loads plugin assemblies from checked bytes in
+    /// memory, so their Location is empty; its load context names the version folder instead.
+    /// </summary>
+    private static string VersionDirectoryOf(Assembly assembly)
+    {
+        if (assembly.Location.Length > 0)
+        {
+            return Path.GetDirectoryName(assembly.Location)!;
+        }
+
+        object? context = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(assembly);
+        return context?.GetType().GetProperty("VersionDirectory")?.GetValue(context) as string ?? "";
+    }
+
     /// <summary>Where a plugin assembly was loaded from: its plugin name, version and session.</summary>
     public static PluginLocation Locate(Assembly assembly)
     {
-        string versionDirectory = Path.GetDirectoryName(assembly.Location)!;
+        string versionDirectory = VersionDirectoryOf(assembly);
         string pluginDirectory = Path.GetDirectoryName(versionDirectory)!;
         string root = Path.GetDirectoryName(pluginDirectory)!;
         if (s_sessions.TryGetValue(root, out ProbeSession? session))
