@@ -38,8 +38,6 @@ internal static class SR
 
     public static string CurrentFileUnreadable(Exception ex) => $"The 'current' file cannot be read: {ex.Message}";
 
-    public static string CurrentNamesNoVersionFolder(string version) => $"'current' names '{version}', which is not a version folder here.";
-
     public static string VersionFolderDamaged(string path, VerificationProblem problem, int more) => $"The version folder '{path}' already exists with this build's version id, but it was changed after publishing, so it is not reused: '{problem.FilePath}': {WithMore(problem.Message, more)} Nothing was changed: 'current' names what it named before. Publish again a second later to get a new version id.";
 
     public static string RollbackRootMissing(string root) => $"Cannot roll back: the plugins root '{root}' does not exist. Check the path.";
@@ -71,6 +69,16 @@ internal static class SR
     public static string FileSizeMismatch(long actual, long expected) => $"The file has {actual} bytes but plugin.json says {expected}: it was changed or truncated after publishing.";
 
     public static string FileHashMismatch(string actual, string expected) => $"The file's SHA-256 is {actual} but plugin.json says {expected}: it was changed after publishing.";
+
+    public static string VersionFolderIsLink(string link) => $"The version folder is {link}; a version folder must be a real folder holding real files. Publish it with the Hotswap publisher.";
+
+    public static string LinkInVersionFolder(string link) => $"The entry is {link}; a version folder holds regular files and folders only, never links, so it is refused.";
+
+    public static string HardLinkInVersionFolder(long links) => $"The file has {links} names (hard links); it shares its bytes with a file that may lie outside the version folder, so it is refused. Publish with the Hotswap publisher, which copies.";
+
+    public const string NotARegularFile = "The entry is not a regular file (a FIFO, socket or device); a version folder holds regular files and folders only, so it is refused.";
+
+    public static string CurrentIsLink(string link) => $"the 'current' file is {link}; it must be a regular file written by the Hotswap publisher.";
 
     public static string EntryNotListed(string entry) => $"plugin.json names the entry assembly '{entry}', which is not one of its listed files.";
 

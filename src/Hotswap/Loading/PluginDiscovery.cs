@@ -33,23 +33,24 @@ internal static class PluginDiscovery
             seen.Add(name, name);
             string current = PluginLayout.CurrentFile(directory);
             string? version;
+            string? refused;
             try
             {
-                version = PluginLayout.ReadCurrent(current);
+                refused = PluginLayout.CheckCurrent(current, out version);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 throw new PluginLoadException(name, ReloadPhase.Discover, current, SR.CurrentUnreadable(ex), ex);
             }
 
+            if (refused is not null)
+            {
+                throw new PluginLoadException(name, ReloadPhase.Discover, current, refused);
+            }
+
             if (version is null)
             {
                 continue; // not published yet: the first build is still running, or the folder is not a plugin.
-            }
-
-            if (!PluginLayout.IsValidName(version))
-            {
-                throw new PluginLoadException(name, ReloadPhase.Discover, current, SR.CurrentInvalid(version));
             }
 
             // A version already loaded had its folder checked (and verified) when it was loaded, and

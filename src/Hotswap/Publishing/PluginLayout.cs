@@ -96,7 +96,11 @@ internal static class PluginLayout
             && name.IndexOfAny(['/', '\\', ':']) < 0
             && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0;
 
-    /// <summary>Resolves a manifest-relative path; <see langword="null"/> when it escapes the version folder.</summary>
+    /// <summary>
+    /// Resolves a manifest-relative path; <see langword="null"/> when it escapes the version folder,
+    /// by its text or on disk: a path through a symbolic link or reparse point (the file itself or a
+    /// folder on the way) is refused, since where it really leads is not the folder.
+    /// </summary>
     public static string? ResolveInside(string versionDirectory, string relativePath)
     {
         if (string.IsNullOrEmpty(relativePath) || Path.IsPathRooted(relativePath) || relativePath.Contains('\\', StringComparison.Ordinal))
@@ -114,7 +118,62 @@ internal static class PluginLayout
 
         string root = Path.GetFullPath(versionDirectory);
         string full = Path.GetFullPath(Path.Combine(root, relativePath));
-        return full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? full : null;
+        if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        // The text stays inside; now the disk: every existing segment below the root must be itself, not a link.
+        string path = root;
+        foreach (string segment in relativePath.Split('/'))
+        {
+            path = Path.Combine(path, segment);
+            var entry = new FileInfo(path);
+            if (entry.LinkTarget is not null || (entry.Attributes != (FileAttributes)(-1) && entry.Attributes.HasFlag(FileAttributes.ReparsePoint)))
+            {
+                return null;
+            }
+
+            if (!entry.Exists && !Directory.Exists(path))
+            {
+                break; // nothing further exists, so nothing further can be a link.
+            }
+        }
+
+        return full;
+    }
+
+    /// <summary>
+    /// Reads and checks a plugin's <c>current</c> file the way a host does. Returns <see langword="null"/>
+    /// when it is acceptable (then <paramref name="version"/> is the version it names, or
+    /// <see langword="null"/> when there is no <c>current</c> yet), or the reason it is refused:
+    /// a link, or content that is not one version folder name (empty, escaping, garbage). Discovery and
+    /// the verifier both call this, so they refuse the same files with the same words.
+    /// </summary>
+    /// <exception cref="IOException">The file exists but cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be opened.</exception>
+    public static string? CheckCurrent(string currentFile, out string? version)
+    {
+        version = null;
+        var entry = new FileInfo(currentFile);
+        if (entry.LinkTarget is not null || (entry.Exists && entry.Attributes.HasFlag(FileAttributes.ReparsePoint)))
+        {
+            return SR.CurrentIsLink(VersionFolderLinks.LinkOf(entry) ?? "a link");
+        }
+
+        string? read = ReadCurrent(currentFile);
+        if (read is null)
+        {
+            return null;
+        }
+
+        if (!IsValidName(read))
+        {
+            return SR.CurrentInvalid(read);
+        }
+
+        version = read;
+        return null;
     }
 
     public static string ToManifestPath(string root, string fullPath)

@@ -22,6 +22,13 @@ internal static class PluginVerifier
             return new VerificationResult(directory, null, problems);
         }
 
+        // Links first: nothing they refuse is followed, sized or hashed below.
+        VersionFolderLinks links = VersionFolderLinks.Check(directory, problems);
+        if (links.FolderRefused)
+        {
+            return new VerificationResult(directory, null, problems);
+        }
+
         PluginManifest? manifest;
         try
         {
@@ -59,6 +66,16 @@ internal static class PluginVerifier
         foreach (PluginManifestFile file in manifest.Files ?? [])
         {
             string? full = PluginLayout.ResolveInside(directory, file.Path);
+            if (links.Refused(file.Path))
+            {
+                if (full is not null)
+                {
+                    listed.Add(full); // listed, and refused above: not also "not listed" below.
+                }
+
+                continue;
+            }
+
             if (full is null)
             {
                 problems.Add(new(manifestPath, SR.PathEscapes(file.Path)));
@@ -92,14 +109,14 @@ internal static class PluginVerifier
         }
 
         string? entry = PluginLayout.ResolveInside(directory, manifest.EntryAssembly);
-        if (entry is null || !listed.Contains(entry))
+        if ((entry is null || !listed.Contains(entry)) && !links.Refused(manifest.EntryAssembly))
         {
             problems.Add(new(manifestPath, SR.EntryNotListed(manifest.EntryAssembly)));
         }
 
         foreach (string present in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
         {
-            if (!listed.Contains(present) && !string.Equals(present, manifestPath, StringComparison.Ordinal))
+            if (!listed.Contains(present) && !string.Equals(present, manifestPath, StringComparison.Ordinal) && !links.Refused(PluginLayout.ToManifestPath(directory, present)))
             {
                 problems.Add(new(present, SR.FileNotListed));
             }
@@ -171,17 +188,23 @@ internal static class PluginVerifier
     {
         string currentFile = PluginLayout.CurrentFile(plugin.Directory);
         string? current;
+        string? refused;
         try
         {
-            current = PluginLayout.ReadCurrent(currentFile);
+            refused = PluginLayout.CheckCurrent(currentFile, out current);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return new VerificationProblem(currentFile, SR.CurrentFileUnreadable(ex));
         }
 
+        if (refused is not null)
+        {
+            return new VerificationProblem(currentFile, refused); // the very words the host refuses it with.
+        }
+
         return current is null || versions.Contains(current, StringComparer.Ordinal)
             ? null
-            : new VerificationProblem(currentFile, SR.CurrentNamesNoVersionFolder(current));
+            : new VerificationProblem(currentFile, SR.CurrentNamesMissingFolder(current, Path.Combine(plugin.Directory, current)));
     }
 }

@@ -169,7 +169,7 @@ public sealed class PluginPublisherTests : IDisposable
         VerificationProblem problem = Assert.Single(result.Versions[0].Problems);
         Assert.Equal(dll, problem.FilePath);
         Assert.True(result.Versions[1].IsValid);
-        Assert.Equal([new VerificationProblem(lostCurrent, SR.CurrentNamesNoVersionFolder("20990101T000000Z-00000000"))], result.CurrentProblems);
+        Assert.Equal([new VerificationProblem(lostCurrent, SR.CurrentNamesMissingFolder("20990101T000000Z-00000000", Path.Combine(Path.GetDirectoryName(lostCurrent)!, "20990101T000000Z-00000000")))], result.CurrentProblems);
         Assert.Equal(2, result.ProblemCount);
     }
 
