@@ -15,7 +15,13 @@ internal static class RunCommand
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             string pluginsRoot = Path.GetFullPath(parse.GetValue(root)!);
-            Directory.CreateDirectory(pluginsRoot);
+            if (!Directory.Exists(pluginsRoot))
+            {
+                // Create nothing: a typo in the path must not leave a new root (and its .hotswap folder) behind.
+                stderr.WriteLine($"The plugins root '{pluginsRoot}' does not exist. Create it, or pass the right path.");
+                return ExitCodes.Failed;
+            }
+
             await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = pluginsRoot, Watch = true });
             host.Reloaded += (_, e) => stdout.WriteLine(e.Result);
             host.ReloadFailed += (_, e) => stderr.WriteLine(e.Result);

@@ -109,6 +109,8 @@ internal static class SR
 
     public static string NotVerified(PluginVersionInfo version) => $"{version} was not verified; only a verified version folder is loaded.";
 
+    public static string StatusRootMissing(string root) => $"The plugins root '{root}' does not exist, so no status file is written there; the host does not create it.";
+
     public static string LoadChanged(string plugin, string folder, string file, string detail) => $"Plugin '{plugin}': the file '{file}' in version folder '{folder}' no longer matches plugin.json ({detail}): it was changed after the version was verified, so it is not loaded. Publish a new version folder instead of changing a published one.";
 
     public static string LoadNotListed(string plugin, string folder, string file) => $"Plugin '{plugin}': the file '{file}' is not listed in plugin.json of version folder '{folder}', so it is not loaded. Publish the plugin with all its private dependencies.";

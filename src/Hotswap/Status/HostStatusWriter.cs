@@ -37,6 +37,12 @@ internal sealed class HostStatusWriter : IDisposable
     {
         try
         {
+            if (!Directory.Exists(pluginsRoot))
+            {
+                // The state folder lives inside the root; creating it would create a root nobody asked for.
+                throw new DirectoryNotFoundException(SR.StatusRootMissing(pluginsRoot));
+            }
+
             string folder = Path.Combine(pluginsRoot, HostStatusReader.HostsFolder);
             Directory.CreateDirectory(folder);
             string hostId = $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
