@@ -105,6 +105,8 @@ internal static class SR
 
     public static string DependencyMissing(AssemblyName reference, string referencedBy) => $"'{referencedBy}' needs {reference.FullName}, which the host does not provide and the version folder does not contain. Publish the plugin with all its private dependencies (dotnet publish).";
 
+    public static string DependencyNotListed(AssemblyName reference, string depsJson) => $"'{Path.GetFileName(depsJson)}' resolves {reference.FullName} to this file, which plugin.json does not list; only the version folder's listed files are loaded. Publish the plugin with all its private dependencies inside its folder.";
+
     public static string DepsJsonUnreadable(Exception ex) => $"the plugin's deps.json cannot be read: {ex.Message}";
 
     public static string NotVerified(PluginVersionInfo version) => $"{version} was not verified; only a verified version folder is loaded.";

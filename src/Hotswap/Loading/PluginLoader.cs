@@ -25,15 +25,12 @@ internal static class PluginLoader
         }
 
         string entry = PluginLayout.ResolveInside(plugin.VersionDirectory, manifest.EntryAssembly)!; // verified above.
-        System.Runtime.Loader.AssemblyDependencyResolver resolver = CheckDependencies(plugin.Name, entry, host);
+        VerifiedFiles files = VerifiedFiles.From(plugin.Name, plugin.VersionDirectory, manifest);
+        System.Runtime.Loader.AssemblyDependencyResolver resolver = CheckDependencies(plugin.Name, entry, host, files);
 
         // The resolver read deps.json once; the load context reuses it rather than reading it again.
         // The file list the folder verified with stays on the version: every later load checks its bytes against it.
-        return new PluginVersion(plugin.Name, plugin.Version, entry)
-        {
-            Resolver = resolver,
-            Files = VerifiedFiles.From(plugin.Name, plugin.VersionDirectory, manifest),
-        };
+        return new PluginVersion(plugin.Name, plugin.Version, entry) { Resolver = resolver, Files = files };
     }
 
     /// <summary>
@@ -41,7 +38,7 @@ internal static class PluginLoader
     /// must come from the host at a version no lower than the plugin was built against, or from
     /// the version folder through deps.json.
     /// </summary>
-    private static System.Runtime.Loader.AssemblyDependencyResolver CheckDependencies(string pluginName, string entry, HostAssemblies host)
+    private static System.Runtime.Loader.AssemblyDependencyResolver CheckDependencies(string pluginName, string entry, HostAssemblies host, VerifiedFiles files)
     {
         AssemblyDependencyResolverHandle resolver = AssemblyDependencyResolverHandle.Create(pluginName, entry);
         var visited = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -80,6 +77,12 @@ internal static class PluginLoader
                 if (privatePath is null)
                 {
                     throw new PluginLoadException(pluginName, ReloadPhase.Verify, resolver.DepsJsonPath, SR.DependencyMissing(reference, Path.GetFileName(path)));
+                }
+
+                if (!files.Lists(privatePath))
+                {
+                    // deps.json may point anywhere; only a file the manifest lists (and so was hashed) can load.
+                    throw new PluginLoadException(pluginName, ReloadPhase.Verify, privatePath, SR.DependencyNotListed(reference, resolver.DepsJsonPath));
                 }
 
                 pending.Enqueue(privatePath);
