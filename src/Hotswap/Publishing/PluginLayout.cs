@@ -124,20 +124,27 @@ internal static class PluginLayout
         }
 
         // The text stays inside; now the disk: every existing segment below the root must be itself, not a link.
-        string path = root;
-        foreach (string segment in relativePath.Split('/'))
+        try
         {
-            path = Path.Combine(path, segment);
-            var entry = new FileInfo(path);
-            if (entry.LinkTarget is not null || (entry.Attributes != (FileAttributes)(-1) && entry.Attributes.HasFlag(FileAttributes.ReparsePoint)))
+            string path = root;
+            foreach (string segment in relativePath.Split('/'))
             {
-                return null;
-            }
+                path = Path.Combine(path, segment);
+                var entry = new FileInfo(path);
+                if (entry.LinkTarget is not null || (entry.Attributes != (FileAttributes)(-1) && entry.Attributes.HasFlag(FileAttributes.ReparsePoint)))
+                {
+                    return null;
+                }
 
-            if (!entry.Exists && !Directory.Exists(path))
-            {
-                break; // nothing further exists, so nothing further can be a link.
+                if (!entry.Exists && !Directory.Exists(path))
+                {
+                    break; // nothing further exists, so nothing further can be a link.
+                }
             }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null; // a path the disk cannot even look at (too long, unreadable) is not a path inside the folder.
         }
 
         return full;

@@ -55,11 +55,16 @@ internal sealed class VersionFolderLinks
     }
 
     /// <summary>Returns whether a manifest path was refused here, itself or through a folder it lies in.</summary>
-    public bool Refused(string manifestPath)
+    public bool Refused(string? manifestPath)
     {
         if (FolderRefused)
         {
             return true;
+        }
+
+        if (manifestPath is null)
+        {
+            return false; // a manifest read from JSON may hold a null path despite the annotations.
         }
 
         for (int slash = manifestPath.Length; slash > 0; slash = manifestPath.LastIndexOf('/', slash - 1))
