@@ -35,7 +35,11 @@ internal static class BuildCommand
                 return ExitCodes.Usage;
             }
 
-            string pluginName = parse.GetValue(name) ?? CommonOptions.DefaultName(projectFile);
+            if (CommonOptions.CheckedName(parse.GetValue(name), projectFile, output) is not { } pluginName)
+            {
+                return ExitCodes.Usage;
+            }
+
             var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), [.. parse.UnmatchedTokens], parse.GetValue(force));
             BuildOutcome outcome = await new PluginBuilder(output, TimeProvider.System).BuildAsync(request, cancellationToken).ConfigureAwait(false);
             Report(output, request, outcome);

@@ -41,4 +41,33 @@ internal static class CommonOptions
     }
 
     public static string DefaultName(string project) => Path.GetFileNameWithoutExtension(project).ToLowerInvariant();
+
+    /// <summary>
+    /// The plugin's name from <c>--name</c> or the project, checked before anything is built or
+    /// written: one folder name of ASCII letters, digits, '.', '-' and '_', not starting with a dot,
+    /// so that nothing is ever created outside the plugins root.
+    /// </summary>
+    /// <param name="given">The <c>--name</c> value, or <see langword="null"/>.</param>
+    /// <param name="project">The project file, for the default name.</param>
+    /// <param name="output">Where the error goes.</param>
+    /// <returns>The name, or <see langword="null"/> after an error was written.</returns>
+    public static string? CheckedName(string? given, string project, CliOutput output)
+    {
+        string name = given ?? DefaultName(project);
+        if (IsPortableName(name))
+        {
+            return name;
+        }
+
+        output.Error(given is null
+            ? $"The project's name '{name}' is not a valid plugin name: pass --name with one folder name of letters, digits, '.', '-' and '_' that does not start with a dot."
+            : $"--name '{name}' is not a valid plugin name: use one folder name of letters, digits, '.', '-' and '_' that does not start with a dot.");
+        return null;
+    }
+
+    /// <summary>Whether a name is one portable folder name: ASCII letters, digits, '.', '-', '_', not starting with a dot.</summary>
+    /// <param name="name">The name.</param>
+    /// <returns><see langword="true"/> when it is.</returns>
+    public static bool IsPortableName(string name)
+        => name.Length is > 0 and <= 255 && name[0] != '.' && name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
 }

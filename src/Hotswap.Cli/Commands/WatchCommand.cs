@@ -28,7 +28,12 @@ internal static class WatchCommand
                 return ExitCodes.Failed;
             }
 
-            var request = new BuildRequest(projectFile, parse.GetValue(root)!, parse.GetValue(name) ?? CommonOptions.DefaultName(projectFile), parse.GetValue(configuration)!, parse.GetValue(keep), []);
+            if (CommonOptions.CheckedName(parse.GetValue(name), projectFile, output) is not { } pluginName)
+            {
+                return ExitCodes.Usage;
+            }
+
+            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), []);
             var builder = new PluginBuilder(output, TimeProvider.System);
             var changes = new SemaphoreSlim(0);
             string projectDirectory = Path.GetDirectoryName(projectFile)!; // a full path always has a parent.

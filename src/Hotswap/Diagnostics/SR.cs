@@ -58,6 +58,10 @@ internal static class SR
 
     public static string ManifestVersionMismatch(string manifest, string folder) => $"plugin.json names version '{manifest}', but its folder is '{folder}'; version folders must not be renamed.";
 
+    public static string FileEntryInvalid(string? path) => $"plugin.json lists a file entry without a usable path or a SHA-256 ('{path?.Replace("\0", "\\0", StringComparison.Ordinal)}'): the manifest is damaged.";
+
+    public static string SharedAssemblyInvalid(string? name, string? version) => $"plugin.json lists a shared assembly '{name}' version '{version}', which is not an assembly name and a version: the manifest is damaged.";
+
     public static string ManifestNameInvalid(string name) => $"plugin.json names the plugin '{name}', which is not a valid plugin name.";
 
     public static string ManifestNameMismatch(string manifest, string folder) => $"plugin.json names the plugin '{manifest}', but it was published under '{folder}'. Republish it under its own name.";

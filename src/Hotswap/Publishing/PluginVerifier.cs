@@ -57,14 +57,33 @@ internal static class PluginVerifier
             problems.Add(new(manifestPath, SR.ManifestVersionMismatch(manifest.Version, folderName)));
         }
 
+        string? pluginFolder = Path.GetFileName(Path.GetDirectoryName(directory));
         if (!PluginLayout.IsValidName(manifest.Name))
         {
             problems.Add(new(manifestPath, SR.ManifestNameInvalid(manifest.Name)));
         }
+        else if (!string.Equals(manifest.Name, pluginFolder, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(new(manifestPath, SR.ManifestNameMismatch(manifest.Name, pluginFolder ?? "")));
+        }
+
+        foreach (SharedAssemblyReference? shared in manifest.SharedAssemblies ?? [])
+        {
+            if (shared is null || !IsAssemblyName(shared.Name) || !System.Version.TryParse(shared.Version, out _))
+            {
+                problems.Add(new(manifestPath, SR.SharedAssemblyInvalid(shared?.Name, shared?.Version)));
+            }
+        }
 
         var listed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (PluginManifestFile file in manifest.Files ?? [])
+        foreach (PluginManifestFile? file in manifest.Files ?? [])
         {
+            if (file is null || string.IsNullOrEmpty(file.Path) || file.Path.Contains('\0', StringComparison.Ordinal) || string.IsNullOrEmpty(file.Sha256))
+            {
+                problems.Add(new(manifestPath, SR.FileEntryInvalid(file?.Path)));
+                continue;
+            }
+
             string? full = PluginLayout.ResolveInside(directory, file.Path);
             if (links.Refused(file.Path))
             {
@@ -108,7 +127,7 @@ internal static class PluginVerifier
             }
         }
 
-        string? entry = PluginLayout.ResolveInside(directory, manifest.EntryAssembly);
+        string? entry = string.IsNullOrEmpty(manifest.EntryAssembly) || manifest.EntryAssembly.Contains('\0', StringComparison.Ordinal) ? null : PluginLayout.ResolveInside(directory, manifest.EntryAssembly);
         if ((entry is null || !listed.Contains(entry)) && !links.Refused(manifest.EntryAssembly))
         {
             problems.Add(new(manifestPath, SR.EntryNotListed(manifest.EntryAssembly)));
@@ -153,6 +172,10 @@ internal static class PluginVerifier
 
         return new RootVerificationResult(root, versions, currentProblems);
     }
+
+    /// <summary>Whether a shared assembly's name is a simple assembly name: no path, no control characters.</summary>
+    private static bool IsAssemblyName(string? name)
+        => !string.IsNullOrWhiteSpace(name) && name.Length <= 1024 && name.IndexOfAny(['/', '\\', ':', ',', '=']) < 0 && !name.Any(char.IsControl) && name != "." && name != "..";
 
     internal static PluginManifest ReadManifest(string manifestPath)
     {
