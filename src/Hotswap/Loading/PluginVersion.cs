@@ -42,6 +42,9 @@ internal sealed class PluginVersion
     /// <summary>Gets or sets the resolver made while verifying, handed to the load context and then forgotten.</summary>
     public System.Runtime.Loader.AssemblyDependencyResolver? Resolver { get; set; }
 
+    /// <summary>Gets or sets the signed manifest's sequence number, or <see langword="null"/> when unsigned or unchecked.</summary>
+    public long? Sequence { get; set; }
+
     public PluginVersionInfo Info { get; }
 
     public PluginLoadContext? LoadContext { get; set; }
