@@ -26,13 +26,15 @@ internal static class Program
 
     internal static RootCommand CreateRootCommand(TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("hotswap: build, publish, verify, watch and roll back plugins for Hotswap hosts, and see what running hosts have loaded.");
+        var root = new RootCommand("hotswap: build, publish, sign, verify, watch and roll back plugins for Hotswap hosts, and see what running hosts have loaded.");
         root.Subcommands.Add(BuildCommand.Create(stdout, stderr));
         root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
         root.Subcommands.Add(WatchCommand.Create(stdout, stderr));
         root.Subcommands.Add(StatusCommand.Create(stdout, stderr));
         root.Subcommands.Add(RollbackCommand.Create(stdout, stderr));
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
+        root.Subcommands.Add(KeygenCommand.Create(stdout, stderr));
+        root.Subcommands.Add(SignCommand.Create(stdout, stderr));
         return root;
     }
 }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Hotswap.Cli.Building;
 
 /// <summary>What <c>hotswap build</c> and <c>hotswap watch</c> ask for.</summary>
-internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments, bool Force = false);
+internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments, bool Force = false, string? SigningKey = null, long? Sequence = null);
 
 /// <summary>What a build did.</summary>
 internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<string> LeftOut, IReadOnlyList<string> Pruned, IReadOnlyList<string> Errors, TimeSpan Elapsed)
@@ -51,6 +51,8 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
                 SourceCommit = await SourceCommitAsync(request.Project, cancellationToken).ConfigureAwait(false),
                 TimeProvider = time,
                 SkipIfUnchanged = !request.Force, // an identical build must not make every host reload the same code
+                SigningKey = request.SigningKey,
+                Sequence = request.Sequence,
             };
             foreach (string file in leftOut)
             {

@@ -15,9 +15,11 @@ internal static class BuildCommand
         Option<int> keep = CommonOptions.Keep();
         Option<bool> json = CommonOptions.Json();
         var force = new Option<bool>("--force") { Description = "Publish a new version even when the build output equals the current version." };
+        var sign = new Option<string?>("--sign") { Description = "Sign the manifest with this private key file (written by 'hotswap keygen') before 'current' flips." };
+        Option<long?> sequence = CommonOptions.Sequence();
         var command = new Command("build", "Build a plugin project and publish it as a new version folder, then flip 'current'. Arguments after '--' go to dotnet publish.")
         {
-            project, root, name, configuration, keep, force, json,
+            project, root, name, configuration, keep, force, sign, sequence, json,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
@@ -35,12 +37,24 @@ internal static class BuildCommand
                 return ExitCodes.Usage;
             }
 
+            if (parse.GetValue(sequence) is { } given && (given < 1 || parse.GetValue(sign) is null))
+            {
+                output.Error(given < 1 ? "--sequence must be at least 1." : "--sequence needs --sign: only signed manifests carry a sequence.");
+                return ExitCodes.Usage;
+            }
+
+            string? signingKey = null;
+            if (parse.GetValue(sign) is { } keyFile && (signingKey = CommonOptions.ReadPrivateKey(keyFile, output)) is null)
+            {
+                return ExitCodes.Failed;
+            }
+
             if (CommonOptions.CheckedName(parse.GetValue(name), projectFile, output) is not { } pluginName)
             {
                 return ExitCodes.Usage;
             }
 
-            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), [.. parse.UnmatchedTokens], parse.GetValue(force));
+            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), [.. parse.UnmatchedTokens], parse.GetValue(force), signingKey, parse.GetValue(sequence));
             BuildOutcome outcome = await new PluginBuilder(output, TimeProvider.System).BuildAsync(request, cancellationToken).ConfigureAwait(false);
             Report(output, request, outcome);
             return outcome.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
@@ -52,7 +66,9 @@ internal static class BuildCommand
     {
         if (outcome.Published is { } published)
         {
-            output.Line($"{(published.Unchanged ? "Current" : "Published")} {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.0} s" + (outcome.Pruned.Count > 0 ? $"; pruned {string.Join(", ", outcome.Pruned)}" : ""));
+            output.Line($"{(published.Unchanged ? "Current" : "Published")} {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.0} s"
+                + (published.Manifest.Signature is not null ? $", signed (sequence {published.Manifest.Sequence})" : "")
+                + (outcome.Pruned.Count > 0 ? $"; pruned {string.Join(", ", outcome.Pruned)}" : ""));
         }
         else
         {
@@ -70,6 +86,8 @@ internal static class BuildCommand
             ["version"] = outcome.Published?.Version,
             ["unchanged"] = outcome.Published?.Unchanged ?? false,
             ["versionDirectory"] = outcome.Published?.VersionDirectory,
+            ["signature"] = outcome.Published?.Manifest.Signature,
+            ["sequence"] = outcome.Published?.Manifest.Sequence,
             ["leftOut"] = new JsonArray([.. outcome.LeftOut.Select(static f => (JsonNode?)f)]),
             ["pruned"] = new JsonArray([.. outcome.Pruned.Select(static v => (JsonNode?)v)]),
             ["errors"] = new JsonArray([.. outcome.Errors.Select(static e => (JsonNode?)e)]),

@@ -16,6 +16,40 @@ internal static class CommonOptions
 
     public static Option<int> Keep() => new("--keep") { Description = "How many old version folders to keep besides the current one; versions a running host holds are always kept.", DefaultValueFactory = _ => 3 };
 
+    public static Option<long?> Sequence() => new("--sequence") { Description = "The signed manifest's sequence number (at least 1). Default: one more than the highest of the plugin's version folders." };
+
+    /// <summary>Reads a private key file for signing; <see langword="null"/> with a message when it cannot.</summary>
+    public static string? ReadPrivateKey(string path, CliOutput output)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            output.Error($"The signing key '{path}' cannot be read: {ex.Message}");
+            return null;
+        }
+
+        try
+        {
+            string keyId = PluginPublisher.GetKeyId(text);
+            if (!text.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+            {
+                output.Error($"'{path}' holds the public key {keyId}; signing needs the private key (the .key file written by 'hotswap keygen').");
+                return null;
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            output.Error($"'{path}': {ex.Message}");
+            return null;
+        }
+
+        return text;
+    }
+
     /// <summary>Resolves a project argument to a project file; <see langword="null"/> with a message when it cannot.</summary>
     public static string? ResolveProject(string path, CliOutput output)
     {

@@ -9,7 +9,8 @@ internal static class VerifyCommand
     {
         var path = new Argument<string>("path") { Description = "A plugins root (every version folder of every plugin is checked) or one version folder." };
         Option<bool> json = CommonOptions.Json();
-        var command = new Command("verify", "Check manifests and the SHA-256 of every file; name each changed, missing or extra file.") { path, json };
+        var trusted = new Option<string[]>("--trusted-key") { Description = "A trusted public key file (.pub from 'hotswap keygen'); repeat for several. With any, every version must be signed by one of them, as a host with these TrustedKeys requires.", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("verify", "Check manifests and the SHA-256 of every file, and signatures with --trusted-key; name each changed, missing or extra file.") { path, trusted, json };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             var output = new CliOutput(parse.GetValue(json), stdout, stderr);
@@ -20,12 +21,28 @@ internal static class VerifyCommand
                 return ExitCodes.Failed;
             }
 
+            var keys = new List<string>();
+            foreach (string keyFile in parse.GetValue(trusted) ?? [])
+            {
+                try
+                {
+                    string text = File.ReadAllText(keyFile);
+                    _ = PluginPublisher.GetKeyId(text);
+                    keys.Add(text);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+                {
+                    output.Error($"The trusted key '{keyFile}' cannot be used: {ex.Message}");
+                    return ExitCodes.Failed;
+                }
+            }
+
             RootVerificationResult verified;
             try
             {
                 verified = File.Exists(Path.Combine(target, PluginManifest.FileName))
-                    ? new RootVerificationResult(target, [await PluginPublisher.VerifyAsync(target, cancellationToken).ConfigureAwait(false)], [])
-                    : await PluginPublisher.VerifyRootAsync(target, cancellationToken).ConfigureAwait(false);
+                    ? new RootVerificationResult(target, [await PluginPublisher.VerifyAsync(target, keys, cancellationToken).ConfigureAwait(false)], [])
+                    : await PluginPublisher.VerifyRootAsync(target, keys, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -97,6 +97,19 @@ internal sealed class PluginHostOptionsValidator(HotswapConfiguration configurat
             errors.Add(SR.WatchNeedsRoot(configuration.Key(nameof(PluginHostOptions.Watch)), root));
         }
 
+        for (int i = 0; i < options.TrustedKeys.Count; i++)
+        {
+            try
+            {
+                _ = PluginPublisher.GetKeyId(options.TrustedKeys[i]);
+            }
+            catch (ArgumentException ex)
+            {
+                // Configured keys that are unusable were reported by the binder above and left out: this one was added in code.
+                errors.Add(SR.TrustedKeyInvalid($"{nameof(PluginHostOptions)}.{nameof(PluginHostOptions.TrustedKeys)}[{i}]", ex.Message));
+            }
+        }
+
         if (options.TimeProvider is null)
         {
             errors.Add(SR.Required(nameof(PluginHostOptions) + "." + nameof(PluginHostOptions.TimeProvider)));

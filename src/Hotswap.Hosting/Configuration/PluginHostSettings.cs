@@ -37,6 +37,33 @@ internal static class PluginHostSettings
         Read(section, nameof(PluginHostOptions.Probation), ReadTimeSpan, v => options.Probation = v, source, errors);
         Read(section, nameof(PluginHostOptions.MaxDrainingVersions), ReadInt, v => options.MaxDrainingVersions = v, source, errors);
 
+        // Each entry is a public key's PEM text, or the path of a file holding one.
+        foreach (IConfigurationSection key in section.GetSection(nameof(PluginHostOptions.TrustedKeys)).GetChildren())
+        {
+            if (key.Value is not { } text)
+            {
+                continue;
+            }
+
+            string name = source.Key(ConfigurationPath.Combine(nameof(PluginHostOptions.TrustedKeys), key.Key));
+            if (ReadTrustedKey(text) is not { } pem)
+            {
+                errors?.Add(SR.SettingUnreadable(name, text, SR.ExpectedPublicKey));
+                continue;
+            }
+
+            try
+            {
+                _ = PluginPublisher.GetKeyId(pem);
+                options.TrustedKeys.Add(pem);
+            }
+            catch (ArgumentException ex)
+            {
+                // Left out, and named by its key: PluginHost.Create would only know its position.
+                errors?.Add(SR.TrustedKeyInvalid(name, ex.Message));
+            }
+        }
+
         // Any key under AutoRollback turns automatic rollback on, with the defaults for the others.
         IConfigurationSection auto = section.GetSection(nameof(PluginHostOptions.AutoRollback));
         if (auto.GetChildren().Any())
@@ -70,6 +97,24 @@ internal static class PluginHostSettings
         else
         {
             errors?.Add(SR.SettingUnreadable(source.Key(name), text, expected));
+        }
+    }
+
+    /// <summary>The PEM text itself, or the content of the file it names; <see langword="null"/> when that file cannot be read.</summary>
+    private static string? ReadTrustedKey(string text)
+    {
+        if (text.Contains("-----BEGIN", StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        try
+        {
+            return File.ReadAllText(text.Trim());
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null;
         }
     }
 

@@ -8,6 +8,9 @@ internal static class SR
     public const string ExpectedNumber = "a number such as 0.25";
     public const string ExpectedTimeSpan = "a time span such as 00:00:30";
     public const string ExpectedWatchMode = "Events or Polling";
+    public const string ExpectedPublicKey = "a public key's PEM text or the path of a readable file holding one";
+
+    public static string TrustedKeyInvalid(string key, string reason) => $"{key}: {reason}";
 
     public static string SettingUnreadable(string key, string text, string expected) => $"{key} is '{text}', which is not {expected}.";
 

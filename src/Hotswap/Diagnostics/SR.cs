@@ -3,7 +3,7 @@ using System.Reflection;
 namespace Hotswap;
 
 /// <summary>Every message the runtime shows, as full sentences that say what to do next.</summary>
-internal static class SR
+internal static partial class SR
 {
     public const string AllPlugins = "*";
     public const string AlreadyLoaded = "A generation is already loaded. Call ReloadAsync to load what changed.";

@@ -27,7 +27,14 @@ internal sealed class HostRuntime
         Logger = loggerFactory.CreateLogger("Hotswap.PluginHost");
         Hooks = new LifecycleHooks(LifecycleTimeout, Time);
         Ids = source.Ids;
+        TrustedKeys = TrustedKeySet.Create(options.TrustedKeys); // validated by PluginHost.Create
     }
+
+    /// <summary>Gets the keys whose signatures are trusted, or <see langword="null"/> when signatures are not checked.</summary>
+    public TrustedKeySet? TrustedKeys { get; }
+
+    /// <summary>Gets the newest sequence each plugin has served, for downgrade protection.</summary>
+    public DowngradeGuard Downgrades { get; } = new();
 
     /// <summary>Gets the full path of the plugins root, or <see langword="null"/> for a host of static plugins only.</summary>
     public string? Root { get; }

@@ -146,6 +146,15 @@ public abstract class PluginHost : IAsyncDisposable
             errors.Add(SR.OptionRequired(nameof(options.TimeProvider)));
         }
 
+        try
+        {
+            _ = TrustedKeySet.Create(options.TrustedKeys);
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add(SR.OptionTrustedKeys(ex.Message));
+        }
+
         if (errors.Count > 0)
         {
             throw new ArgumentException(SR.OptionsInvalid(errors), nameof(options));

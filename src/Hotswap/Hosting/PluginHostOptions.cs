@@ -147,6 +147,18 @@ public sealed class PluginHostOptions
     /// <value>2 seconds by default.</value>
     public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Gets the public keys (SubjectPublicKeyInfo PEM, as written by <c>hotswap keygen</c> or
+    /// <see cref="PluginPublisher.GetPublicKey"/>) whose signatures the host trusts. Any key here
+    /// turns enforcement on: a version that is unsigned, signed by another key, or whose manifest
+    /// changed after signing is refused in phase <see cref="ReloadPhase.Verify"/>, and so is a signed
+    /// version whose sequence is lower than the newest this host has served, unless the plugin's
+    /// <c>allow-downgrade</c> marker names it (written by <c>hotswap rollback</c>).
+    /// </summary>
+    /// <remarks>Several keys may be trusted at once, so a key can be rotated: trust the new key, sign with it, then remove the old one.</remarks>
+    /// <value>Empty by default: signatures are not checked.</value>
+    public IList<string> TrustedKeys { get; } = new List<string>();
+
     internal List<StaticPluginRegistration> StaticPlugins { get; } = [];
 
     /// <summary>

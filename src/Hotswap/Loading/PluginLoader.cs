@@ -8,9 +8,9 @@ namespace Hotswap;
 internal static class PluginLoader
 {
     /// <summary>Checks the folder and every assembly the plugin needs. Throws <see cref="PluginLoadException"/> (phase Verify).</summary>
-    public static async Task<PluginVersion> VerifyAsync(DiscoveredPlugin plugin, HostAssemblies host, CancellationToken cancellationToken)
+    public static async Task<PluginVersion> VerifyAsync(DiscoveredPlugin plugin, HostAssemblies host, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
     {
-        VerificationResult result = await PluginPublisher.VerifyAsync(plugin.VersionDirectory, cancellationToken).ConfigureAwait(false);
+        VerificationResult result = await PluginVerifier.VerifyAsync(plugin.VersionDirectory, trustedKeys, cancellationToken).ConfigureAwait(false);
         if (!result.IsValid)
         {
             VerificationProblem first = result.Problems[0];
@@ -30,7 +30,7 @@ internal static class PluginLoader
 
         // The resolver read deps.json once; the load context reuses it rather than reading it again.
         // The file list the folder verified with stays on the version: every later load checks its bytes against it.
-        return new PluginVersion(plugin.Name, plugin.Version, entry) { Resolver = resolver, Files = files };
+        return new PluginVersion(plugin.Name, plugin.Version, entry) { Resolver = resolver, Files = files, Sequence = trustedKeys is null ? null : manifest.Sequence };
     }
 
     /// <summary>

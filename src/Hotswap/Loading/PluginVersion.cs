@@ -49,6 +49,9 @@ internal sealed class PluginVersion
     /// </summary>
     public VerifiedFiles? Files { get; init; }
 
+    /// <summary>Gets or sets the signed manifest's sequence number, or <see langword="null"/> when unsigned or unchecked.</summary>
+    public long? Sequence { get; set; }
+
     public PluginVersionInfo Info { get; }
 
     public PluginLoadContext? LoadContext { get; set; }

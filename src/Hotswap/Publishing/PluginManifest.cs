@@ -50,7 +50,18 @@ public sealed class PluginManifest
     [JsonPropertyName("sharedAssemblies")]
     public IReadOnlyList<SharedAssemblyReference> SharedAssemblies { get; init; } = [];
 
-    /// <summary>Gets the signature of the manifest, when signed.</summary>
+    /// <summary>
+    /// Gets the version's sequence number among the plugin's signed versions: higher for every newer
+    /// version, covered by the signature, so that a host can refuse an older signed version (a downgrade).
+    /// </summary>
+    /// <value><see langword="null"/> in an unsigned manifest.</value>
+    [JsonPropertyName("sequence")]
+    public long? Sequence { get; init; }
+
+    /// <summary>
+    /// Gets the signature of the manifest, when signed: <c>ecdsa-p256-sha256:&lt;key id&gt;:&lt;base64&gt;</c>
+    /// over the canonical bytes documented in <c>docs/plugin-format.md</c>.
+    /// </summary>
     [JsonPropertyName("signature")]
     public string? Signature { get; init; }
 }

@@ -19,7 +19,8 @@ public static class PluginPublisher
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the copy; nothing is left behind.</param>
     /// <returns>The version written.</returns>
-    /// <exception cref="ArgumentException">An argument is null, empty or not a valid name, or the entry assembly cannot be told or is not a valid .NET assembly.</exception>
+    /// <exception cref="ArgumentException">An argument is null, empty or not a valid name, the entry assembly cannot be told or is not a valid .NET assembly, or <see cref="PublishOptions.SigningKey"/> is not a P-256 private key.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="PublishOptions.Sequence"/> is lower than 1.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="buildOutputDirectory"/> does not exist.</exception>
     /// <exception cref="IOException">A version folder with the same id exists but holds different content, or was changed after publishing (the message names the file); nothing was changed.</exception>
     public static async Task<PublishResult> PublishAsync(
@@ -78,7 +79,10 @@ public static class PluginPublisher
     /// </summary>
     /// <remarks>
     /// Version ids start with their UTC publish time, so "published before" is the previous folder in
-    /// name order; folders deleted by <see cref="Prune"/> are skipped, as they are gone. Each call steps
+    /// name order; folders deleted by <see cref="Prune"/> are skipped, as they are gone. Before the flip
+    /// it writes <c>&lt;plugin&gt;/allow-downgrade</c> naming the version rolled back to, so a host
+    /// with trusted keys loads that version even though its sequence is lower than the newest it
+    /// served (docs/plugin-format.md, "Downgrades"). Each call steps
     /// back once more: after two calls, <c>current</c> names the version two before. Nothing is
     /// deleted and the version rolled back from stays published, so <see cref="Activate"/> can make it
     /// current again. The flip holds the root's prune lock shared, so a prune cannot delete the
@@ -130,11 +134,14 @@ public static class PluginPublisher
         }
 
         string previous = versions[index - 1];
+
+        // The operator's word for downgrade protection: written before the flip, so a host that sees the new current sees it too.
+        DowngradeGuard.Allow(pluginDirectory, previous);
         VersionPublisher.Activate(pluginDirectory, previous);
         return new RollbackResult(pluginName, current, previous, Path.Combine(pluginDirectory, previous));
     }
 
-    /// <summary>Checks a version folder: its manifest, every listed file's size and SHA-256, paths escaping the folder, and files not listed.</summary>
+    /// <summary>Checks a version folder: its manifest, every listed file's size and SHA-256, paths escaping the folder, and files not listed; not its signature.</summary>
     /// <param name="versionDirectory">The version folder.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>Every problem found, each naming its file.</returns>
@@ -146,7 +153,26 @@ public static class PluginPublisher
     }
 
     /// <summary>
-    /// Checks a whole plugins root: every version folder of every plugin, as <see cref="VerifyAsync"/>
+    /// Checks a version folder as <see cref="VerifyAsync(string, CancellationToken)"/> does and, when
+    /// <paramref name="trustedKeys"/> holds any key, its signature as a host with those
+    /// <see cref="PluginHostOptions.TrustedKeys"/> does: an unsigned manifest, one signed by another
+    /// key, or one changed after signing is a problem naming the plugin, the folder and the key id.
+    /// </summary>
+    /// <param name="versionDirectory">The version folder.</param>
+    /// <param name="trustedKeys">The trusted public keys, as PEM; empty for no signature check.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>Every problem found, each naming its file.</returns>
+    /// <exception cref="ArgumentException"><paramref name="versionDirectory"/> is null or empty, or a trusted key is not a P-256 public key in PEM.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="trustedKeys"/> is <see langword="null"/>.</exception>
+    public static async Task<VerificationResult> VerifyAsync(string versionDirectory, IEnumerable<string> trustedKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(versionDirectory);
+        ArgumentNullException.ThrowIfNull(trustedKeys);
+        return await PluginVerifier.VerifyAsync(versionDirectory, TrustedKeySet.Create(trustedKeys), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checks a whole plugins root: every version folder of every plugin, as <see cref="VerifyAsync(string, CancellationToken)"/>
     /// does, and every plugin's <c>current</c> file, which must name one of them.
     /// </summary>
     /// <param name="pluginsRoot">The plugins root.</param>
@@ -159,7 +185,82 @@ public static class PluginPublisher
     public static async Task<RootVerificationResult> VerifyRootAsync(string pluginsRoot, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(pluginsRoot);
-        return await PluginVerifier.VerifyRootAsync(pluginsRoot, cancellationToken).ConfigureAwait(false);
+        return await PluginVerifier.VerifyRootAsync(pluginsRoot, trustedKeys: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checks a whole plugins root as <see cref="VerifyRootAsync(string, CancellationToken)"/> does and,
+    /// when <paramref name="trustedKeys"/> holds any key, every version folder's signature as
+    /// <see cref="VerifyAsync(string, IEnumerable{string}, CancellationToken)"/> does.
+    /// </summary>
+    /// <param name="pluginsRoot">The plugins root.</param>
+    /// <param name="trustedKeys">The trusted public keys, as PEM; empty for no signature check.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>Every version folder's result and every problem with a <c>current</c> file, each naming its file.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pluginsRoot"/> is null or empty, or a trusted key is not a P-256 public key in PEM.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="trustedKeys"/> is <see langword="null"/>.</exception>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="pluginsRoot"/> does not exist.</exception>
+    /// <exception cref="IOException">The plugins root or a plugin folder cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The plugins root or a plugin folder cannot be read.</exception>
+    public static async Task<RootVerificationResult> VerifyRootAsync(string pluginsRoot, IEnumerable<string> trustedKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginsRoot);
+        ArgumentNullException.ThrowIfNull(trustedKeys);
+        return await PluginVerifier.VerifyRootAsync(pluginsRoot, TrustedKeySet.Create(trustedKeys), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates a new signing key: an ECDSA key on the NIST P-256 curve, as PKCS#8 PEM (<c>-----BEGIN PRIVATE KEY-----</c>).</summary>
+    /// <remarks>Keep the private key out of the plugins root and out of source control; give hosts <see cref="GetPublicKey"/>'s output.</remarks>
+    /// <returns>The private key's PEM text.</returns>
+    public static string CreateSigningKey() => ManifestSignature.CreatePrivateKeyPem();
+
+    /// <summary>Gets the public key of a signing key, as SubjectPublicKeyInfo PEM (<c>-----BEGIN PUBLIC KEY-----</c>), for <see cref="PluginHostOptions.TrustedKeys"/>.</summary>
+    /// <param name="keyPem">The private (or public) key, as PEM.</param>
+    /// <returns>The public key's PEM text.</returns>
+    /// <exception cref="ArgumentException"><paramref name="keyPem"/> is null, empty, or holds no P-256 key.</exception>
+    public static string GetPublicKey(string keyPem)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyPem);
+        using System.Security.Cryptography.ECDsa key = ManifestSignature.ImportKey(keyPem, requirePrivate: false);
+        return ManifestSignature.PublicKeyPem(key);
+    }
+
+    /// <summary>Gets a key's id, as signatures and error messages name it: the first 16 lower-case hex digits of the SHA-256 of its SubjectPublicKeyInfo (DER).</summary>
+    /// <param name="keyPem">The private or public key, as PEM.</param>
+    /// <returns>The key id.</returns>
+    /// <exception cref="ArgumentException"><paramref name="keyPem"/> is null, empty, or holds no P-256 key.</exception>
+    public static string GetKeyId(string keyPem)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyPem);
+        using System.Security.Cryptography.ECDsa key = ManifestSignature.ImportKey(keyPem, requirePrivate: false);
+        return ManifestSignature.KeyId(key);
+    }
+
+    /// <summary>
+    /// Signs a version folder built elsewhere: verifies it, sets its sequence number, signs its
+    /// manifest, and replaces its <c>plugin.json</c> by a flushed temporary file renamed over it.
+    /// Sign a folder before making it current: a host with trusted keys refuses it unsigned.
+    /// </summary>
+    /// <param name="versionDirectory">The version folder, inside its plugin's folder.</param>
+    /// <param name="privateKeyPem">The signing key, as PEM (see <see cref="CreateSigningKey"/>).</param>
+    /// <param name="sequence">The sequence number, or <see langword="null"/> for one more than the highest of the plugin's version folders.</param>
+    /// <param name="cancellationToken">Cancels the check before the manifest is replaced.</param>
+    /// <returns>The signed manifest written.</returns>
+    /// <exception cref="ArgumentException"><paramref name="versionDirectory"/> or <paramref name="privateKeyPem"/> is null or empty, or the key is not a P-256 private key.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sequence"/> is lower than 1.</exception>
+    /// <exception cref="InvalidOperationException">The folder does not verify (the message names the first problem); nothing was changed.</exception>
+    /// <exception cref="IOException">The manifest cannot be replaced.</exception>
+    /// <exception cref="UnauthorizedAccessException">The manifest cannot be replaced.</exception>
+    public static async Task<PluginManifest> SignAsync(string versionDirectory, string privateKeyPem, long? sequence = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(versionDirectory);
+        ArgumentException.ThrowIfNullOrEmpty(privateKeyPem);
+        if (sequence < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sequence), sequence, SR.SequenceNotPositive(sequence.Value));
+        }
+
+        return await ManifestSigner.SignFolderAsync(versionDirectory, privateKeyPem, sequence, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -11,7 +11,11 @@ namespace Hotswap;
 internal static class PluginVerifier
 {
     /// <summary>Checks one version folder; every problem found names its file.</summary>
-    public static async Task<VerificationResult> VerifyAsync(string versionDirectory, CancellationToken cancellationToken)
+    public static Task<VerificationResult> VerifyAsync(string versionDirectory, CancellationToken cancellationToken)
+        => VerifyAsync(versionDirectory, trustedKeys: null, cancellationToken);
+
+    /// <summary>Checks one version folder and, with trusted keys, its signature; every problem found names its file.</summary>
+    public static async Task<VerificationResult> VerifyAsync(string versionDirectory, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
     {
         string directory = Path.GetFullPath(versionDirectory);
         var problems = new List<VerificationProblem>();
@@ -141,6 +145,12 @@ internal static class PluginVerifier
             }
         }
 
+        // Signatures (docs/plugin-format.md, "Signed manifests"): one check, owned by TrustedKeySet.
+        if (trustedKeys?.Check(directory, manifestPath, manifest) is { } signatureProblem)
+        {
+            problems.Add(signatureProblem);
+        }
+
         return new VerificationResult(directory, manifest, problems);
     }
 
@@ -151,7 +161,7 @@ internal static class PluginVerifier
     /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
     /// <exception cref="IOException">The root cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The root cannot be read.</exception>
-    public static async Task<RootVerificationResult> VerifyRootAsync(string pluginsRoot, CancellationToken cancellationToken)
+    public static async Task<RootVerificationResult> VerifyRootAsync(string pluginsRoot, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
     {
         string root = Path.GetFullPath(pluginsRoot);
         var versions = new List<VerificationResult>();
@@ -166,7 +176,7 @@ internal static class PluginVerifier
 
             foreach (string version in folders)
             {
-                versions.Add(await VerifyAsync(Path.Combine(plugin.Directory, version), cancellationToken).ConfigureAwait(false));
+                versions.Add(await VerifyAsync(Path.Combine(plugin.Directory, version), trustedKeys, cancellationToken).ConfigureAwait(false));
             }
         }
 

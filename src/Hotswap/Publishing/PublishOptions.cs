@@ -30,6 +30,21 @@ public sealed class PublishOptions
     /// <value><see langword="false"/> by default: every publish writes a new version folder.</value>
     public bool SkipIfUnchanged { get; set; }
 
+    /// <summary>
+    /// Gets or sets the private key that signs the manifest, as PEM (PKCS#8, as written by
+    /// <see cref="PluginPublisher.CreateSigningKey"/> or <c>hotswap keygen</c>). The manifest is signed
+    /// before it is first written, so a host never sees the version unsigned.
+    /// </summary>
+    /// <value><see langword="null"/> by default: the manifest is not signed.</value>
+    public string? SigningKey { get; set; }
+
+    /// <summary>Gets or sets the sequence number a signed manifest carries (docs/plugin-format.md, "Downgrades").</summary>
+    /// <value>
+    /// <see langword="null"/> by default: one more than the highest sequence of the plugin's version
+    /// folders in the plugins root (1 for the first). Only used with <see cref="SigningKey"/>.
+    /// </value>
+    public long? Sequence { get; set; }
+
     /// <summary>Gets or sets the source of the build time recorded in the manifest and in the version id.</summary>
     /// <value><see cref="TimeProvider.System"/> by default.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

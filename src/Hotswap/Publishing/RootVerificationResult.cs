@@ -1,6 +1,6 @@
 namespace Hotswap;
 
-/// <summary>The result of <see cref="PluginPublisher.VerifyRootAsync"/>: every version folder of every plugin under a plugins root, checked.</summary>
+/// <summary>The result of <see cref="PluginPublisher.VerifyRootAsync(string, CancellationToken)"/>: every version folder of every plugin under a plugins root, checked.</summary>
 public sealed class RootVerificationResult
 {
     /// <summary>Initializes a new instance of the <see cref="RootVerificationResult"/> class.</summary>

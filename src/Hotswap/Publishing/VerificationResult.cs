@@ -1,6 +1,6 @@
 namespace Hotswap;
 
-/// <summary>The result of <see cref="PluginPublisher.VerifyAsync"/>: every problem found in a version folder.</summary>
+/// <summary>The result of <see cref="PluginPublisher.VerifyAsync(string, CancellationToken)"/>: every problem found in a version folder.</summary>
 public sealed class VerificationResult
 {
     /// <summary>Initializes a new instance of the <see cref="VerificationResult"/> class.</summary>

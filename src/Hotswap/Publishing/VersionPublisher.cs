@@ -45,6 +45,18 @@ internal sealed class VersionPublisher
     {
         // The options are the caller's mutable object: copy them once, before the first await.
         var settings = new Settings(options);
+        if (settings.SigningKey is { } pem)
+        {
+            // Refuse a bad key before building anything.
+            using ECDsa key = ManifestSignature.ImportKey(pem, requirePrivate: true);
+            settings.SigningKeyId = ManifestSignature.KeyId(key);
+        }
+
+        if (settings.Sequence < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), settings.Sequence, SR.SequenceNotPositive(settings.Sequence.Value));
+        }
+
         string source = Path.TrimEndingDirectorySeparator(Path.GetFullPath(buildOutputDirectory));
         var publisher = new VersionPublisher(source, Path.GetFullPath(pluginsRoot), pluginName, settings);
         return await publisher.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -97,7 +109,7 @@ internal sealed class VersionPublisher
                 return new PublishResult(current.Manifest, current.Directory, activated: false, unchanged: true);
             }
 
-            PluginManifest manifest = BuildManifest(entry, listed);
+            PluginManifest manifest = SignIfAsked(BuildManifest(entry, listed));
             await WriteManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
             Durable.FlushTree(_staging);
 
@@ -194,8 +206,26 @@ internal sealed class VersionPublisher
             return null;
         }
 
+        // Signing: an unsigned current, or one signed by another key, is not what was asked for.
+        if (_settings.SigningKeyId is { } keyId && !(ManifestSignature.TryParse(manifest.Signature, out string signedBy, out _) && signedBy == keyId))
+        {
+            return null;
+        }
+
         VerificationResult verified = await PluginVerifier.VerifyAsync(directory, cancellationToken).ConfigureAwait(false);
         return verified.IsValid ? (verified.Manifest!, directory) : null; // a valid result always has its manifest.
+    }
+
+    /// <summary>With a signing key, the manifest signed over its sequence (the one asked for, or the next in the plugins root).</summary>
+    private PluginManifest SignIfAsked(PluginManifest manifest)
+    {
+        if (_settings.SigningKey is not { } pem)
+        {
+            return manifest;
+        }
+
+        using ECDsa key = ManifestSignature.ImportKey(pem, requirePrivate: true);
+        return ManifestSigner.Sign(manifest, _settings.Sequence ?? ManifestSigner.NextSequence(_pluginDirectory), key);
     }
 
     private PluginManifest BuildManifest(string entry, List<PluginManifestFile> listed)
@@ -335,5 +365,12 @@ internal sealed class VersionPublisher
         public bool SkipIfUnchanged { get; } = options.SkipIfUnchanged;
 
         public TimeProvider TimeProvider { get; } = options.TimeProvider;
+
+        public string? SigningKey { get; } = options.SigningKey;
+
+        public long? Sequence { get; } = options.Sequence;
+
+        /// <summary>Gets or sets the signing key's id, set once the key was read.</summary>
+        public string? SigningKeyId { get; set; }
     }
 }

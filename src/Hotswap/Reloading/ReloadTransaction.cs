@@ -72,7 +72,9 @@ internal sealed class ReloadTransaction
             {
                 try
                 {
-                    _verified[source.Name] = await PluginLoader.VerifyAsync(plugin, _host.Assemblies, _cancellationToken).ConfigureAwait(false);
+                    PluginVersion verified = await PluginLoader.VerifyAsync(plugin, _host.Assemblies, _host.TrustedKeys, _cancellationToken).ConfigureAwait(false);
+                    _host.Downgrades.Check(plugin, verified.Sequence);
+                    _verified[source.Name] = verified;
                 }
                 catch (Exception ex) when (ex is not PluginLoadException and not OperationCanceledException)
                 {
@@ -272,6 +274,7 @@ internal sealed class ReloadTransaction
         foreach (PluginVersion version in _ordered)
         {
             version.AddGenerationRef();
+            _host.Downgrades.Served(version.Name, version.Sequence);
         }
 
         return generation;

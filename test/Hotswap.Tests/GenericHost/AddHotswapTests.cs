@@ -339,4 +339,29 @@ public sealed class AddHotswapTests : IDisposable
 
         public string Greet(string name) => Greeter.Greet(name);
     }
+
+    [Fact]
+    public async Task AddHotswap_TrustedKeys_BindPemTextAndKeyFilesAndNameEachUnusableOne()
+    {
+        string first = PluginPublisher.GetPublicKey(PluginPublisher.CreateSigningKey());
+        string second = PluginPublisher.GetPublicKey(PluginPublisher.CreateSigningKey());
+        string file = Path.Combine(_root.Directory, "second.pub");
+        await File.WriteAllTextAsync(file, second);
+        Dictionary<string, string?> settings = TestGenericHost.Settings(_root);
+        settings["Hotswap:TrustedKeys:0"] = first;
+        settings["Hotswap:TrustedKeys:1"] = file;
+        using IHost host = TestGenericHost.Build(settings, services => services.AddHotswap());
+
+        PluginHostOptions options = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value;
+
+        Assert.Equal([first, second], options.TrustedKeys);
+
+        settings["Hotswap:TrustedKeys:1"] = Path.Combine(_root.Directory, "missing.pub");
+        settings["Hotswap:TrustedKeys:2"] = "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----";
+        using IHost bad = TestGenericHost.Build(settings, services => services.AddHotswap());
+        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => bad.StartAsync());
+        Assert.Contains($"Hotswap:TrustedKeys:1 is '{Path.Combine(_root.Directory, "missing.pub")}', which is not a public key's PEM text or the path of a readable file holding one.", error.Failures);
+        Assert.Contains(error.Failures, static f => f.StartsWith("Hotswap:TrustedKeys:2: The text holds no readable PEM key", StringComparison.Ordinal));
+        Assert.Equal(2, error.Failures.Count());
+    }
 }

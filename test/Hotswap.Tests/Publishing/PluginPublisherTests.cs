@@ -214,9 +214,15 @@ public sealed class PluginPublisherTests : IDisposable
         Assert.Empty(Directory.GetFiles(pluginDirectory, ".current-*"));
         Assert.Equal([v1.Version, v2.Version], Directory.GetDirectories(pluginDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
-        // The same durable flip as Activate: the temporary file flushed, renamed, then the plugin folder flushed.
-        Assert.StartsWith("file " + Path.Combine(pluginDirectory, ".current-"), flushed[0], StringComparison.Ordinal);
-        Assert.Equal(OperatingSystem.IsWindows() ? [flushed[0]] : [flushed[0], "directory " + pluginDirectory], flushed);
+        // First the allow-downgrade marker, then the same durable flip as Activate: each temporary
+        // file flushed, renamed, then the plugin folder flushed.
+        Assert.Equal(v1.Version + "\n", await File.ReadAllTextAsync(Path.Combine(pluginDirectory, "allow-downgrade")));
+        Assert.Empty(Directory.GetFiles(pluginDirectory, ".allow-downgrade-*"));
+        string[] files = [.. flushed.Where(static f => f.StartsWith("file ", StringComparison.Ordinal))];
+        Assert.Equal(2, files.Length);
+        Assert.StartsWith("file " + Path.Combine(pluginDirectory, ".allow-downgrade-"), files[0], StringComparison.Ordinal);
+        Assert.StartsWith("file " + Path.Combine(pluginDirectory, ".current-"), files[1], StringComparison.Ordinal);
+        Assert.Equal(OperatingSystem.IsWindows() ? files : [files[0], "directory " + pluginDirectory, files[1], "directory " + pluginDirectory], flushed);
     }
 
     [Fact]
