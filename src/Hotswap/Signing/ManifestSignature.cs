@@ -131,7 +131,9 @@ internal static class ManifestSignature
 
         keyId = parts[1];
         byte[] bytes = new byte[64];
-        if (!Convert.TryFromBase64String(parts[2], bytes, out int written) || written != 64)
+        // Only the one spelling the signer writes: base64 also accepts white space, which would let
+        // the same signature be written in many ways.
+        if (!Convert.TryFromBase64String(parts[2], bytes, out int written) || written != 64 || Convert.ToBase64String(bytes) != parts[2])
         {
             return false;
         }

@@ -77,8 +77,27 @@ internal sealed class TrustedKeySet
             return new(manifestPath, SR.SignatureDoesNotMatch(plugin, versionDirectory, keyId));
         }
 
-        return manifest.Sequence is null or < 1
-            ? new(manifestPath, SR.SequenceMissing(plugin, versionDirectory, keyId))
-            : null;
+        if (manifest.Sequence is null or < 1)
+        {
+            return new(manifestPath, SR.SequenceMissing(plugin, versionDirectory, keyId));
+        }
+
+        // The signature covers the manifest's content, not its text. Under enforcement the text must
+        // also be exactly what the publisher writes for that content, so no byte of plugin.json can
+        // change unnoticed (white space, a property's spelling or order, an escape, a duplicate).
+        byte[] written = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.PluginManifest);
+        byte[] onDisk;
+        try
+        {
+            onDisk = File.ReadAllBytes(manifestPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new(manifestPath, SR.SignatureDoesNotMatch(plugin, versionDirectory, keyId) + " " + ex.Message);
+        }
+
+        return onDisk.AsSpan().SequenceEqual(written)
+            ? null
+            : new(manifestPath, SR.ManifestNotAsWritten(plugin, versionDirectory, keyId));
     }
 }
