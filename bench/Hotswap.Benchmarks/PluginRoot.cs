@@ -29,18 +29,26 @@ internal sealed class PluginRoot : IDisposable
         }
     };
 
-    private PluginRoot(string path) => Path = path;
+    private PluginRoot(string path, string? signingKey)
+    {
+        Path = path;
+        SigningKey = signingKey;
+    }
+
+    /// <summary>Gets the private key every version is signed with (sequence 1, so flipping between versions is no downgrade), or <see langword="null"/> for unsigned versions.</summary>
+    public string? SigningKey { get; }
 
     /// <summary>Gets the plugins root's full path.</summary>
     public string Path { get; }
 
     /// <summary>Creates an empty plugins root.</summary>
+    /// <param name="signed">Whether versions are signed and hosts trust the key.</param>
     /// <returns>The root.</returns>
-    public static PluginRoot Create()
+    public static PluginRoot Create(bool signed = false)
     {
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "hotswap-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(path);
-        var root = new PluginRoot(path);
+        var root = new PluginRoot(path, signed ? PluginPublisher.CreateSigningKey() : null);
         lock (s_live)
         {
             s_live.Add(root);
@@ -65,6 +73,8 @@ internal sealed class PluginRoot : IDisposable
         {
             Activate = activate,
             TimeProvider = new FixedTime(s_epoch.AddSeconds(Interlocked.Increment(ref _published))),
+            SigningKey = SigningKey,
+            Sequence = SigningKey is null ? null : 1,
         };
         return PluginPublisher.PublishAsync(output, Path, pluginName, options).GetAwaiter().GetResult().Version;
     }
@@ -77,7 +87,15 @@ internal sealed class PluginRoot : IDisposable
     /// <summary>Creates a host on this root: no watcher, no status files. Nothing is loaded yet.</summary>
     /// <returns>The host.</returns>
     public PluginHost CreateHost()
-        => PluginHost.Create(new PluginHostOptions { PluginsRoot = Path, Watch = false, WriteStatus = false });
+    {
+        var options = new PluginHostOptions { PluginsRoot = Path, Watch = false, WriteStatus = false };
+        if (SigningKey is not null)
+        {
+            options.TrustedKeys.Add(PluginPublisher.GetPublicKey(SigningKey));
+        }
+
+        return PluginHost.Create(options);
+    }
 
     /// <summary>Creates a host on this root and loads it.</summary>
     /// <returns>The loaded host.</returns>

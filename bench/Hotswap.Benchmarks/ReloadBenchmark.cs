@@ -37,6 +37,10 @@ public class ReloadBenchmark
     private static readonly TimeSpan s_unloadWait = TimeSpan.FromSeconds(30);
 
     private PluginRoot? _root;
+
+    /// <summary>Gets or sets a value indicating whether every version is signed and the host trusts the key (<see cref="PluginHostOptions.TrustedKeys"/>): what signature checking adds.</summary>
+    [Params(false, true)]
+    public bool Signed { get; set; }
     private PluginHost? _host;
     private UnloadTracker? _unloads;
     private string _changing = "";
@@ -47,7 +51,7 @@ public class ReloadBenchmark
     [GlobalSetup(Target = nameof(ReloadOneChanged))]
     public void SetupOne()
     {
-        _root = PluginRoot.Create();
+        _root = PluginRoot.Create(Signed);
         _changing = "calc";
         _versions = [_root.Publish(_changing), _root.Publish(_changing, activate: false)];
         _next = 1;
@@ -58,7 +62,7 @@ public class ReloadBenchmark
     [GlobalSetup(Targets = [nameof(ReloadOneChangedAmong20), nameof(ReloadNothingChanged)])]
     public void SetupTwenty()
     {
-        _root = PublishTwenty(out string first);
+        _root = PublishTwenty(Signed, out string first);
         _changing = Name(0);
         _versions = [first, _root.Publish(_changing, activate: false)];
         _next = 1;
@@ -67,7 +71,7 @@ public class ReloadBenchmark
 
     /// <summary>20 plugins, p00 to p19, each published once; no host yet.</summary>
     [GlobalSetup(Target = nameof(FirstLoadOf20))]
-    public void SetupFirstLoad() => _root = PublishTwenty(out _);
+    public void SetupFirstLoad() => _root = PublishTwenty(Signed, out _);
 
     /// <summary>
     /// Unmeasured: waits until the version the previous iteration retired was unloaded, then flips
@@ -137,9 +141,9 @@ public class ReloadBenchmark
         }
     }
 
-    private static PluginRoot PublishTwenty(out string firstVersion)
+    private static PluginRoot PublishTwenty(bool signed, out string firstVersion)
     {
-        PluginRoot root = PluginRoot.Create();
+        PluginRoot root = PluginRoot.Create(signed);
         firstVersion = root.Publish(Name(0));
         for (int i = 1; i < Plugins; i++)
         {
