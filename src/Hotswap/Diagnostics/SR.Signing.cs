@@ -21,6 +21,8 @@ internal static partial class SR
     public static string SignatureKeyUnknown(string plugin, string folder, string keyId, IReadOnlyCollection<string> trusted)
         => $"Plugin '{plugin}': the version folder '{folder}' is signed by key {keyId}, which is not trusted (trusted: {string.Join(", ", trusted)}). Add its public key to the trusted keys, or sign the folder with a trusted key.";
 
+    public static string SequenceExhausted(string folder) => $"A version folder under '{folder}' claims the highest possible sequence, so no next one exists: remove that folder or pass --sequence.";
+
     public static string ManifestNotAsWritten(string plugin, string folder, string keyId)
         => $"Plugin '{plugin}': plugin.json in '{folder}' (signed by key {keyId}) is not byte for byte the manifest the publisher writes for its content: it was edited after signing. Publish or sign the version again.";
 

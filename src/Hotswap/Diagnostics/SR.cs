@@ -58,6 +58,8 @@ internal static partial class SR
 
     public static string ManifestVersionMismatch(string manifest, string folder) => $"plugin.json names version '{manifest}', but its folder is '{folder}'; version folders must not be renamed.";
 
+    public static string VersionFolderUnreadable(string reason) => $"The version folder cannot be read in full ({reason}), so it cannot be checked: give the host's user read access to every file and folder in it.";
+
     public static string FileEntryInvalid(string? path) => $"plugin.json lists a file entry without a usable path or a SHA-256 ('{path?.Replace("\0", "\\0", StringComparison.Ordinal)}'): the manifest is damaged.";
 
     public static string SharedAssemblyInvalid(string? name, string? version) => $"plugin.json lists a shared assembly '{name}' version '{version}', which is not an assembly name and a version: the manifest is damaged.";

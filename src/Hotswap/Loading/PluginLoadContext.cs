@@ -35,6 +35,7 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
     private readonly ILogger _logger;
     private readonly Lock _nativeLock = new();
     private string? _nativeCopies;
+    private readonly Dictionary<string, string> _copied = new(StringComparer.Ordinal);
 
     public PluginLoadContext(string pluginName, string version, string entryAssemblyPath, VerifiedFiles files, HostAssemblies host, ILogger logger, AssemblyDependencyResolver? resolver = null)
         : base($"{pluginName}@{version}", isCollectible: true)
@@ -113,17 +114,28 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
             {
                 // On Unix the folder is made by mkdtemp(3): a fresh name, mode 0700.
                 _nativeCopies ??= Directory.CreateTempSubdirectory("hotswap-native-").FullName;
-                string copy = Path.Combine(_nativeCopies, Path.GetFileName(path));
-                if (File.Exists(copy))
+                if (_copied.TryGetValue(path, out string? known))
                 {
-                    return copy; // written and loaded before: the loader returns the same handle.
+                    return known; // written in full and loaded before: the loader returns the same handle.
                 }
 
-                using (var stream = new FileStream(copy, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                // One subfolder per source file, so two libraries of one name in two folders never
+                // share a copy; the file keeps its name for the system loader.
+                string folder = Path.Combine(_nativeCopies, _copied.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(folder);
+                string copy = Path.Combine(folder, Path.GetFileName(path));
+                try
                 {
+                    using var stream = new FileStream(copy, FileMode.CreateNew, FileAccess.Write, FileShare.None);
                     stream.Write(image);
                 }
+                catch
+                {
+                    File.Delete(copy); // never leave a part of the checked bytes to be found later
+                    throw;
+                }
 
+                _copied[path] = copy;
                 return copy;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -142,6 +154,7 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
         {
             folder = _nativeCopies;
             _nativeCopies = null;
+            _copied.Clear();
         }
 
         if (folder is null)

@@ -69,7 +69,9 @@ public static class PluginPublisher
 
         // Shared with hosts, exclusive with the pruner: the folder cannot be pruned between the check and the flip.
         using PruneLock? flipping = PruneLock.EnterShared(pluginsRoot);
-        VersionPublisher.Activate(Path.Combine(Path.GetFullPath(pluginsRoot), pluginName), version);
+        string pluginDirectory = Path.Combine(Path.GetFullPath(pluginsRoot), pluginName);
+        VersionPublisher.Activate(pluginDirectory, version);
+        DowngradeGuard.Revoke(pluginDirectory); // what a rollback allowed ends with the next activation
     }
 
     /// <summary>

@@ -39,16 +39,25 @@ internal sealed class VersionFolderLinks
 
         // Recursion never enters a linked folder: the enumerator treats a link as an entry, not a folder to descend into.
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
-        foreach (FileSystemInfo entry in folder.EnumerateFileSystemInfos("*", options))
+        try
         {
-            string? problem = LinkOf(entry) is { } link ? SR.LinkInVersionFolder(link)
-                : entry is FileInfo ? FileProblem(entry.FullName)
-                : null;
-            if (problem is not null)
+            foreach (FileSystemInfo entry in folder.EnumerateFileSystemInfos("*", options))
             {
-                refused.Add(PluginLayout.ToManifestPath(directory, entry.FullName));
-                problems.Add(new(entry.FullName, problem));
+                string? problem = LinkOf(entry) is { } link ? SR.LinkInVersionFolder(link)
+                    : entry is FileInfo ? FileProblem(entry.FullName)
+                    : null;
+                if (problem is not null)
+                {
+                    refused.Add(PluginLayout.ToManifestPath(directory, entry.FullName));
+                    problems.Add(new(entry.FullName, problem));
+                }
             }
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            // A folder that cannot be read cannot be checked: nothing in it is trusted.
+            problems.Add(new(directory, SR.VersionFolderUnreadable(ex.Message)));
+            return new VersionFolderLinks(refused, folderRefused: true);
         }
 
         return new VersionFolderLinks(refused, folderRefused: false);

@@ -121,6 +121,7 @@ internal sealed class VersionPublisher
             if (_settings.Activate)
             {
                 Activate(_pluginDirectory, manifest.Version);
+                DowngradeGuard.Revoke(_pluginDirectory); // a new version ends what a rollback allowed
             }
 
             return new PublishResult(manifest, final, _settings.Activate);

@@ -33,6 +33,17 @@ internal sealed class DowngradeGuard
         Durable.FlushDirectory(pluginDirectory);
     }
 
+    /// <summary>Removes the marker: a publish or an activation other than a rollback ends what the rollback allowed.</summary>
+    public static void Revoke(string pluginDirectory)
+    {
+        string marker = Path.Combine(pluginDirectory, MarkerFileName);
+        if (File.Exists(marker) || new FileInfo(marker).LinkTarget is not null)
+        {
+            File.Delete(marker);
+            Durable.FlushDirectory(pluginDirectory);
+        }
+    }
+
     /// <summary>Refuses (phase Verify) a version whose sequence is below the newest served, unless the marker names it.</summary>
     /// <exception cref="PluginLoadException">The version is a downgrade the operator did not allow.</exception>
     public void Check(DiscoveredPlugin plugin, long? sequence)
@@ -78,6 +89,13 @@ internal sealed class DowngradeGuard
         string marker = Path.Combine(plugin.PluginDirectory, MarkerFileName);
         try
         {
+            // A regular file only, read bounded: a link, a FIFO or a huge file allows nothing.
+            var info = new FileInfo(marker);
+            if (!info.Exists || info.LinkTarget is not null || info.Length > 1024 || (info.Attributes & (FileAttributes.Device | FileAttributes.ReparsePoint)) != 0)
+            {
+                return false;
+            }
+
             return string.Equals(File.ReadAllText(marker).Trim(), plugin.Version, StringComparison.Ordinal);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

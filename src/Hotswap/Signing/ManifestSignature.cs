@@ -115,7 +115,26 @@ internal static class ManifestSignature
     public static string Sign(PluginManifest manifest, ECDsa privateKey)
     {
         byte[] signature = privateKey.SignData(CanonicalBytes(manifest), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        ToLowS(signature);
         return $"{Algorithm}:{KeyId(privateKey)}:{Convert.ToBase64String(signature)}";
+    }
+
+    // The order n of P-256, and n / 2. ECDSA signatures are malleable: (r, n - s) verifies as well as
+    // (r, s). Only the low form (s <= n/2) is written and accepted, so one signature has one spelling.
+    private static readonly System.Numerics.BigInteger s_order = System.Numerics.BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+    private static readonly System.Numerics.BigInteger s_halfOrder = s_order / 2;
+
+    private static System.Numerics.BigInteger S(byte[] signature) => new(signature.AsSpan(32, 32), isUnsigned: true, isBigEndian: true);
+
+    private static void ToLowS(byte[] signature)
+    {
+        System.Numerics.BigInteger s = S(signature);
+        if (s > s_halfOrder)
+        {
+            byte[] low = (s_order - s).ToByteArray(isUnsigned: true, isBigEndian: true);
+            Array.Clear(signature, 32, 32);
+            low.CopyTo(signature, 64 - low.Length);
+        }
     }
 
     /// <summary>Splits a signature value; <see langword="false"/> when it is not <c>ecdsa-p256-sha256:&lt;16 hex&gt;:&lt;base64 of 64 bytes&gt;</c>.</summary>
@@ -133,7 +152,7 @@ internal static class ManifestSignature
         byte[] bytes = new byte[64];
         // Only the one spelling the signer writes: base64 also accepts white space, which would let
         // the same signature be written in many ways.
-        if (!Convert.TryFromBase64String(parts[2], bytes, out int written) || written != 64 || Convert.ToBase64String(bytes) != parts[2])
+        if (!Convert.TryFromBase64String(parts[2], bytes, out int written) || written != 64 || Convert.ToBase64String(bytes) != parts[2] || S(bytes) > s_halfOrder)
         {
             return false;
         }

@@ -32,7 +32,10 @@ internal static class ManifestSigner
             }
         }
 
-        return highest + 1;
+        // An unsigned folder may claim any sequence: never wrap, and never hand out one below 1.
+        return highest == long.MaxValue
+            ? throw new InvalidOperationException(SR.SequenceExhausted(pluginDirectory))
+            : Math.Max(highest + 1, 1);
     }
 
     /// <summary>Verifies the folder, signs its manifest, and replaces <c>plugin.json</c> by a flushed sibling renamed over it.</summary>

@@ -33,7 +33,7 @@ public sealed class NativeLibraryTests : IDisposable
 
         Assert.NotEqual(IntPtr.Zero, handle);
         string copyFolder = Assert.Single(PrivateFolders().Except(before));
-        string copy = Path.Combine(copyFolder, LibraryFile);
+        string copy = Path.Combine(copyFolder, "0", LibraryFile); // one subfolder per source file
         Assert.Equal(File.ReadAllBytes(Path.Combine(folder, LibraryFile)), File.ReadAllBytes(copy));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(copyFolder));
 

@@ -111,6 +111,62 @@ public sealed class SignatureTests : IDisposable
     }
 
     [Fact]
+    public async Task Rollback_TheAllowMarkerEndsWithTheNextPublish_TheOlderVersionIsADowngradeAgain()
+    {
+        await PublishAsync(Fixtures.GreeterV1, _keyA);
+        PublishResult v2 = await PublishAsync(Fixtures.GreeterV1, _keyA);
+        await PublishAsync(Fixtures.GreeterV2, _keyA);
+        await using PluginHost host = _root.CreateHost(o => o.TrustedKeys.Add(PublicA));
+        (await host.LoadAsync()).EnsureSuccess();
+        PluginPublisher.Rollback(_root.PluginsRoot, "greeter");
+        (await host.ReloadAsync()).EnsureSuccess(); // v2, allowed by the marker
+        string marker = Path.Combine(_root.PluginDirectory("greeter"), "allow-downgrade");
+
+        PublishResult v4 = await PublishAsync(Fixtures.GreeterV2, _keyA);
+        Assert.False(File.Exists(marker)); // the publish ended what the rollback allowed
+        (await host.ReloadAsync()).EnsureSuccess();
+        await File.WriteAllTextAsync(Path.Combine(_root.PluginDirectory("greeter"), "current"), v2.Version); // flipped back by hand, without a rollback
+
+        ReloadResult older = await host.ReloadAsync();
+
+        AssertRefused(older, v2,
+            $"Plugin 'greeter': the version folder '{v2.VersionDirectory}' has sequence 2, lower than 4, the newest this host has served, so it is refused as a downgrade. To roll back on purpose, use 'hotswap rollback' (it writes the allow-downgrade marker for exactly that version).");
+        Assert.Equal(v4.Version, host.Acquire().Generation.Plugins.Single().Version);
+    }
+
+    [Fact]
+    public async Task Signature_TheOtherValidFormOfTheSameSignature_IsRefused()
+    {
+        PublishResult signed = await PublishAsync(Fixtures.GreeterV1, _keyA);
+        System.Numerics.BigInteger n = System.Numerics.BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        string value = signed.Manifest.Signature!;
+        string[] parts = value.Split(':');
+        byte[] bytes = Convert.FromBase64String(parts[2]);
+        var s = new System.Numerics.BigInteger(bytes.AsSpan(32), isUnsigned: true, isBigEndian: true);
+        Assert.True(s <= n / 2, "the signer writes the low form");
+        byte[] high = (n - s).ToByteArray(isUnsigned: true, isBigEndian: true);
+        Array.Clear(bytes, 32, 32);
+        high.CopyTo(bytes, 64 - high.Length);
+        EditManifest(signed.VersionDirectory, m => m["signature"] = $"{parts[0]}:{parts[1]}:{Convert.ToBase64String(bytes)}");
+
+        VerificationResult result = await PluginPublisher.VerifyAsync(signed.VersionDirectory, [PublicA]);
+
+        Assert.False(result.IsValid); // (r, n - s) verifies mathematically, but is not the one spelling accepted
+    }
+
+    [Fact]
+    public async Task SignAsync_AFolderClaimingTheLastSequence_RefusesToWrapAround()
+    {
+        PublishResult claiming = await PublishAsync(Fixtures.GreeterV1, signingKey: null, activate: false);
+        EditManifest(claiming.VersionDirectory, m => m["sequence"] = long.MaxValue);
+        PublishResult unsigned = await PublishAsync(Fixtures.GreeterV2, signingKey: null);
+
+        InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(() => PluginPublisher.SignAsync(unsigned.VersionDirectory, _keyA));
+
+        Assert.Contains("claims the highest possible sequence, so no next one exists", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Load_TwoTrustedKeys_VersionsSignedByEitherLoad_AfterTheOldKeyIsRemovedItsVersionsAreRefused()
     {
         PublishResult byA = await PublishAsync(Fixtures.GreeterV1, _keyA);
