@@ -70,6 +70,20 @@ internal sealed class PluginGeneration : Generation
     public bool TryGetVersion(string pluginName, out PluginVersion version)
         => _byName.TryGetValue(pluginName, out version!);
 
+    /// <summary>Whether this generation holds exactly <paramref name="version"/> (not merely a version of its plugin).</summary>
+    public bool Holds(PluginVersion version) => _byName.TryGetValue(version.Name, out PluginVersion? held) && held == version;
+
+    /// <summary>Counts a failed call of a plugin while the generation is on probation with automatic rollback; a cancellation is not a failure.</summary>
+    /// <param name="pluginId">The plugin called.</param>
+    /// <param name="exception">What the call threw.</param>
+    public void CountFailure(int pluginId, Exception exception)
+    {
+        if (exception is not OperationCanceledException)
+        {
+            Monitor?.Fail(pluginId);
+        }
+    }
+
     /// <summary>Forgets the versions and exports, so a stale reference to this generation pins nothing.</summary>
     public void Clear()
     {

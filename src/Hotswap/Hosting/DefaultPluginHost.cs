@@ -297,7 +297,7 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
     /// <summary>Counts a failed call on a generation on probation (an exception filter: never catches).</summary>
     private static bool CountFailure(PluginGeneration generation, int pluginId, Exception exception)
     {
-        TaskResults.CountFailure(generation, pluginId, exception);
+        generation.CountFailure(pluginId, exception);
         return false;
     }
 

@@ -22,7 +22,7 @@ internal sealed class LeasedAsyncEnumerable<TContract, TState, T>(
         }
         catch (Exception ex)
         {
-            TaskResults.CountFailure(generation, lease.PluginId, ex);
+            generation.CountFailure(lease.PluginId, ex);
             generation.Leases.ReleaseShared();
             throw;
         }
@@ -153,12 +153,6 @@ internal sealed class LeasedAsyncEnumerable<TContract, TState, T>(
         private void Release() => Interlocked.Exchange(ref _generation, null)?.Leases.ReleaseShared();
 
         /// <summary>The enumeration is the call: a step that throws counts as its failure on probation.</summary>
-        private void CountFailure(Exception exception)
-        {
-            if (Volatile.Read(ref _generation) is { } generation)
-            {
-                TaskResults.CountFailure(generation, _pluginId, exception);
-            }
-        }
+        private void CountFailure(Exception exception) => Volatile.Read(ref _generation)?.CountFailure(_pluginId, exception);
     }
 }

@@ -26,7 +26,7 @@ internal sealed class LeasedEnumerable<TContract, TState, T>(
         }
         catch (Exception ex)
         {
-            TaskResults.CountFailure(generation, lease.PluginId, ex);
+            generation.CountFailure(lease.PluginId, ex);
             generation.Leases.ReleaseShared();
             throw;
         }
@@ -60,10 +60,7 @@ internal sealed class LeasedEnumerable<TContract, TState, T>(
             catch (Exception ex)
             {
                 // The enumeration is the call: a step that throws counts as its failure on probation.
-                if (Volatile.Read(ref _generation) is { } leased)
-                {
-                    TaskResults.CountFailure(leased, pluginId, ex);
-                }
+                Volatile.Read(ref _generation)?.CountFailure(pluginId, ex);
 
                 throw;
             }

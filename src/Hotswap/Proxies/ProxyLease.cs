@@ -49,13 +49,7 @@ public readonly struct ProxyLease : IDisposable
     /// proxy whose call threw before returning its task.
     /// </summary>
     /// <param name="exception">What the plugin threw.</param>
-    public void CountFailure(Exception exception)
-    {
-        if (exception is not OperationCanceledException)
-        {
-            _generation?.Monitor?.Fail(_pluginId);
-        }
-    }
+    public void CountFailure(Exception exception) => _generation?.CountFailure(_pluginId, exception);
 
     /// <summary>Turns the lease into one any thread may release; returns the generation to release it on.</summary>
     internal PluginGeneration? MakeShared()

@@ -21,7 +21,7 @@ internal static class TaskResults
         }
         catch (Exception ex)
         {
-            CountFailure(generation, pluginId, ex);
+            generation.CountFailure(pluginId, ex);
 
             // The plugin's exception references its code through its stack trace: the caller gets a copy.
             throw PluginErrors.ForCaller(ex);
@@ -41,21 +41,12 @@ internal static class TaskResults
         }
         catch (Exception ex)
         {
-            CountFailure(generation, pluginId, ex);
+            generation.CountFailure(pluginId, ex);
             throw PluginErrors.ForCaller(ex);
         }
         finally
         {
             generation.Leases.ReleaseShared();
-        }
-    }
-
-    /// <summary>Counts a failed call on a generation on probation; a cancellation is not a failure.</summary>
-    public static void CountFailure(PluginGeneration generation, int pluginId, Exception exception)
-    {
-        if (exception is not OperationCanceledException)
-        {
-            generation.Monitor?.Fail(pluginId);
         }
     }
 

@@ -41,7 +41,10 @@ internal sealed class Probation
     public void Trip(string reason) => Volatile.Write(ref _tripReason, reason);
 
     /// <summary>Gets the candidate's versions that the previous generation does not hold: what a rollback retires.</summary>
-    public IEnumerable<PluginVersion> NewVersions => Candidate.Versions.Where(v => !Previous.TryGetVersion(v.Name, out PluginVersion? old) || old != v);
+    public IEnumerable<PluginVersion> NewVersions => Candidate.Versions.Where(v => !Previous.Holds(v));
+
+    /// <summary>Gets the kept generation's versions that the candidate does not hold: what the end of the probation retires.</summary>
+    public IEnumerable<PluginVersion> KeptOnly => Previous.Versions.Where(v => !Candidate.Holds(v));
 
     /// <summary>Watches the candidate's new versions' calls and calls <paramref name="onTripped"/> once when one of them fails too often.</summary>
     /// <param name="ids">The host's plugin ids.</param>
@@ -113,7 +116,7 @@ internal sealed class Probation
         Vault vault = Previous.Vault;
         foreach (PluginVersion version in Previous.Versions)
         {
-            if (Candidate.TryGetVersion(version.Name, out PluginVersion? same) && same == version)
+            if (Candidate.Holds(version))
             {
                 try
                 {

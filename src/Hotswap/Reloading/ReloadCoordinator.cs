@@ -66,7 +66,7 @@ internal sealed class ReloadCoordinator
     /// <summary>Gets the versions of the generation kept on probation that the serving one does not hold; empty without a probation.</summary>
     public IReadOnlyList<PluginVersionInfo> KeptVersions
         => Volatile.Read(ref _probation) is { } probation
-            ? [.. probation.Previous.Versions.Where(v => !probation.Candidate.TryGetVersion(v.Name, out PluginVersion? same) || same != v).Select(static v => v.Info)]
+            ? [.. probation.KeptOnly.Select(static v => v.Info)]
             : [];
 
     /// <summary>Gets the versions the running reload is verifying or loading; empty between reloads.</summary>
@@ -540,7 +540,7 @@ internal sealed class ReloadCoordinator
         // versions (the serving ones are kept in their place); with probation on but none in
         // progress, nothing (the serving generation is kept); otherwise the serving versions replaced.
         IEnumerable<PluginVersion> retiring = _probation is { } kept
-            ? kept.Previous.Versions.Where(v => serving is null || !serving.TryGetVersion(v.Name, out PluginVersion? s) || s != v)
+            ? kept.KeptOnly // the serving generation is the candidate
             : _host.Probation != TimeSpan.Zero ? [] : serving?.Versions.Where(v => !plan.Carried.Contains(v.Name)) ?? [];
         foreach (PluginVersion version in retiring)
         {

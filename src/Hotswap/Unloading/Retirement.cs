@@ -350,7 +350,7 @@ internal sealed class Retirement
     }
 
     private static bool Holds(PluginGeneration? generation, PluginVersion version)
-        => generation is not null && generation.TryGetVersion(version.Name, out PluginVersion? held) && held == version;
+        => generation is not null && generation.Holds(version);
 
     private void Untrack(PluginVersionInfo version)
     {
