@@ -58,7 +58,7 @@ public sealed class StrangerEndToEndTests : IClassFixture<PackedFeed>
     }
 
     [Fact]
-    public async Task NewWebHost_Builds()
+    public async Task NewWebHost_BuildsAndServesItsHealthAndStatusPage()
     {
         string work = NewStrangerFolder();
         await NewAsync(work, "hotswap-web", "-n", "Shop.Web");
@@ -68,6 +68,24 @@ public sealed class StrangerEndToEndTests : IClassFixture<PackedFeed>
         string project = await File.ReadAllTextAsync(Path.Combine(work, "Shop.Web", "Shop.Web.csproj"));
         Assert.Contains($"Include=\"Hotswap.AspNetCore\" Version=\"{_feed.Version}\"", project, StringComparison.Ordinal);
         AssertNothingReferencesTheRepository(work);
+
+        // Run from its folder, as 'dotnet run' does: appsettings.json and the plugins root are found there.
+        ProcessStartInfo start = PackedFeed.StartInfo(Path.Combine(work, "Shop.Web"), "dotnet", [Path.Combine("bin", "Debug", "net10.0", "Shop.Web.dll"), "--urls", "http://127.0.0.1:0"]);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        var web = new HostProcess(start);
+        try
+        {
+            string listening = await web.WaitForLineAsync("Now listening on: ", s_answerTimeout);
+            using var http = new HttpClient { BaseAddress = new Uri(listening[(listening.IndexOf("http", StringComparison.Ordinal))..].Trim()) };
+            using HttpResponseMessage health = await http.GetAsync(new Uri("/health", UriKind.Relative));
+            Assert.True(health.IsSuccessStatusCode, $"GET /health: {(int)health.StatusCode} {await health.Content.ReadAsStringAsync()}");
+            string status = await http.GetStringAsync(new Uri("/hotswap.json", UriKind.Relative));
+            Assert.Contains("\"generation\"", status, StringComparison.Ordinal);
+        }
+        finally
+        {
+            web.Kill();
+        }
     }
 
     [Fact]
@@ -147,28 +165,35 @@ public sealed class StrangerEndToEndTests : IClassFixture<PackedFeed>
     /// <summary>A host run as a process; its output lines are collected and can be waited for.</summary>
     private sealed class HostProcess
     {
+        private const string Ended = "(the output ended)";
         private readonly Process _process;
         private readonly List<string> _lines = [];
-        private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
+        private readonly List<(string Text, TaskCompletionSource<string> Seen)> _waiters = [];
 
         public HostProcess(ProcessStartInfo start)
         {
             _process = new Process { StartInfo = start };
-            _process.OutputDataReceived += (_, e) => Add(e.Data);
+            _process.OutputDataReceived += (_, e) => Add(e.Data ?? Ended);
             _process.ErrorDataReceived += (_, e) => Add(e.Data is null ? null : "stderr: " + e.Data);
             _process.Start();
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
         }
 
-        public async Task WaitForLineAsync(string text, TimeSpan timeout)
+        /// <summary>Waits for a line holding <paramref name="text"/>, and returns it.</summary>
+        public async Task<string> WaitForLineAsync(string text, TimeSpan timeout)
         {
-            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_lines)
             {
-                if (_lines.Exists(l => l.Contains(text, StringComparison.Ordinal)))
+                if (_lines.Find(l => l.Contains(text, StringComparison.Ordinal)) is { } line)
                 {
-                    return;
+                    return line;
+                }
+
+                if (_lines.Contains(Ended))
+                {
+                    Assert.Fail($"The host ended without printing '{text}'. Its output:\n{string.Join('\n', _lines)}");
                 }
 
                 _waiters.Add((text, seen));
@@ -176,11 +201,12 @@ public sealed class StrangerEndToEndTests : IClassFixture<PackedFeed>
 
             try
             {
-                await seen.Task.WaitAsync(timeout);
+                return await seen.Task.WaitAsync(timeout);
             }
             catch (TimeoutException)
             {
                 Assert.Fail($"The host did not print '{text}' within {timeout.TotalSeconds:0} s{(_process.HasExited ? $" (it exited with {_process.ExitCode})" : "")}. Its output:\n{Output()}");
+                throw;
             }
         }
 
@@ -217,9 +243,17 @@ public sealed class StrangerEndToEndTests : IClassFixture<PackedFeed>
             lock (_lines)
             {
                 _lines.Add(line);
-                foreach ((string text, TaskCompletionSource seen) in _waiters.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).ToList())
+                foreach ((string text, TaskCompletionSource<string> seen) in _waiters.Where(w => line == Ended || line.Contains(w.Text, StringComparison.Ordinal)).ToList())
                 {
-                    seen.TrySetResult();
+                    if (line == Ended)
+                    {
+                        seen.TrySetException(new InvalidOperationException($"The host ended without printing '{text}'. Its output:\n{string.Join('\n', _lines)}"));
+                    }
+                    else
+                    {
+                        seen.TrySetResult(line);
+                    }
+
                     _waiters.Remove((text, seen));
                 }
             }
