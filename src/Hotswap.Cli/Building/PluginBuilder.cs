@@ -3,12 +3,19 @@ using System.Diagnostics;
 namespace Hotswap.Cli.Building;
 
 /// <summary>What <c>hotswap build</c> and <c>hotswap watch</c> ask for.</summary>
-internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments, bool Force = false, string? SigningKey = null, long? Sequence = null);
+internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments, bool Force = false, string? SigningKey = null, long? Sequence = null)
+{
+    /// <summary>Passed to the build, and what it shows.</summary>
+    public BuildVerbosity Verbosity { get; init; } = BuildVerbosity.Minimal;
+}
 
 /// <summary>What a build did.</summary>
 internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<string> LeftOut, IReadOnlyList<string> Pruned, IReadOnlyList<string> Errors, TimeSpan Elapsed)
 {
     public bool Succeeded => Published is not null;
+
+    /// <summary>The build's distinct warnings, in order.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>
@@ -31,10 +38,10 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
         try
         {
             output.Step(1, Steps, $"Building {request.Project} ({request.Configuration})");
-            List<string> errors = await PublishProjectAsync(request, scratch.FullName, cancellationToken).ConfigureAwait(false);
-            if (errors.Count > 0)
+            BuildLog log = await PublishProjectAsync(request, scratch.FullName, cancellationToken).ConfigureAwait(false);
+            if (log.Errors.Count > 0)
             {
-                return new BuildOutcome(null, [], [], errors, time.GetElapsedTime(started));
+                return new BuildOutcome(null, [], [], log.Errors, time.GetElapsedTime(started)) { Warnings = log.Warnings };
             }
 
             output.Step(2, Steps, "Leaving out the assemblies the host shares");
@@ -79,7 +86,7 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
                 pruned = [];
             }
 
-            return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started));
+            return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started)) { Warnings = log.Warnings };
         }
         catch (Exception ex) when (ex is ArgumentException or IOException)
         {
@@ -114,49 +121,22 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
         }
     }
 
-    /// <summary>Runs <c>dotnet publish</c>; returns the build errors, empty on success.</summary>
-    private static async Task<List<string>> PublishProjectAsync(BuildRequest request, string outputDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <c>dotnet publish</c> at the request's verbosity; shows its output as that verbosity says
+    /// (<see cref="BuildOutput"/>) and returns its errors and warnings. No errors means it succeeded.
+    /// </summary>
+    private async Task<BuildLog> PublishProjectAsync(BuildRequest request, string outputDirectory, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in (string[])["publish", request.Project, "--configuration", request.Configuration, "--output", outputDirectory, "--nologo", "--verbosity", "quiet", "-p:UseAppHost=false"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (string argument in request.ExtraArguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("Cannot start 'dotnet'. Is the .NET SDK on PATH?");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        string text = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
-        if (process.ExitCode == 0)
-        {
-            return [];
-        }
-
-        var errors = text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Where(static line => line.Contains(": error ", StringComparison.Ordinal))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-        return errors.Count > 0 ? errors : [$"dotnet publish failed with exit code {process.ExitCode}:", text.Trim()];
+        var log = new BuildOutput(output, request.Verbosity);
+        int exitCode = await DotnetProcess.RunAsync(
+            [
+                "publish", request.Project, "--configuration", request.Configuration, "--output", outputDirectory, "--nologo",
+                "--verbosity", BuildOutput.MSBuildVerbosity(request.Verbosity), "-tl:off", "-p:UseAppHost=false", .. request.ExtraArguments,
+            ],
+            log.Add,
+            log.Add,
+            cancellationToken).ConfigureAwait(false);
+        return log.Result(exitCode, "dotnet publish");
     }
 
     private static async Task<string?> SourceCommitAsync(string project, CancellationToken cancellationToken)
