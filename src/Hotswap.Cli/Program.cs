@@ -46,10 +46,18 @@ internal static class Program
             // Stopped by a signal: whatever the cancellation threw on its way out, the exit code says so.
             exitCode = ExitCodes.Failed;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            // A path that cannot be read or written (the message names it) that a command did not report itself.
+            // An expected failure a command did not report itself: a path that cannot be read or written
+            // (the message names it), or no 'dotnet' to run. One line, no stack trace.
             exitCode = output.Fail(CliOutput.OneLine(ex.Message), ExitCodes.Failed);
+        }
+        catch (Exception ex)
+        {
+            // A bug: the stack trace helps whoever reports it. Still exit 1 (not the runtime's abort), with JSON when asked.
+            output.Error(ex.ToString());
+            output.Document(new JsonObject { ["succeeded"] = false, ["error"] = CliOutput.OneLine(ex.Message), ["exitCode"] = ExitCodes.Failed });
+            exitCode = ExitCodes.Failed;
         }
 
         return signals.ExitCode ?? exitCode;

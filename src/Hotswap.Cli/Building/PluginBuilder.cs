@@ -108,8 +108,9 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException)
+            catch (IOException) when (File.Exists(path))
             {
+                // Locked by another build. Anything else (a folder in the way) is no reason to wait: it throws.
                 if (!told)
                 {
                     output.Line($"Waiting for another build of '{pluginName}' to finish...");
