@@ -6,7 +6,7 @@ namespace Hotswap.Cli.Building;
 internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments, bool Force = false, string? SigningKey = null, long? Sequence = null);
 
 /// <summary>What a build did.</summary>
-internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<string> LeftOut, IReadOnlyList<string> Pruned, IReadOnlyList<string> Errors, TimeSpan Elapsed)
+internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<string> LeftOut, IReadOnlyList<string> Pruned, IReadOnlyList<string> Errors, TimeSpan Elapsed, bool InProcess = false)
 {
     public bool Succeeded => Published is not null;
 }
@@ -17,11 +17,25 @@ internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<stri
 /// (the library's publisher), then prune old versions no live host holds. A failed build publishes
 /// nothing. Builds of one plugin are serialized by a lock file, so two at once both finish.
 /// </summary>
-internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
+/// <remarks>
+/// A builder made for <c>watch</c> (<c>incremental</c>) keeps the last full build's output and the
+/// project's compiler warm (<see cref="IncrementalCompiler"/>): a change to compiled sources only is
+/// compiled in this process and published from that output with the new assembly, through the same
+/// publish as any build (hashes, manifest, signature, atomic flip). Anything else runs the full build,
+/// without a restore when no project file changed since the last one.
+/// </remarks>
+internal sealed class PluginBuilder(CliOutput output, TimeProvider time, bool incremental = false) : IDisposable
 {
     private const int Steps = 4;
 
-    public async Task<BuildOutcome> BuildAsync(BuildRequest request, CancellationToken cancellationToken)
+    private DirectoryInfo? _lastOutput;
+    private Task<(IncrementalCompiler? Compiler, string? Reason)>? _compiler;
+    private bool _toldNoFastPath;
+
+    public Task<BuildOutcome> BuildAsync(BuildRequest request, CancellationToken cancellationToken) => BuildAsync(request, changed: null, cancellationToken);
+
+    /// <summary>Builds and publishes; <paramref name="changed"/> names the files changed since the last build (watch), or is <see langword="null"/> for a full build.</summary>
+    public async Task<BuildOutcome> BuildAsync(BuildRequest request, IReadOnlyCollection<string>? changed, CancellationToken cancellationToken)
     {
         long started = time.GetTimestamp();
         string pluginDirectory = Path.Combine(Path.GetFullPath(request.PluginsRoot), request.PluginName);
@@ -30,11 +44,27 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
         DirectoryInfo scratch = Directory.CreateTempSubdirectory("hotswap-build-");
         try
         {
-            output.Step(1, Steps, $"Building {request.Project} ({request.Configuration})");
-            List<string> errors = await PublishProjectAsync(request, scratch.FullName, cancellationToken).ConfigureAwait(false);
-            if (errors.Count > 0)
+            bool inProcess = changed is not null && await CompileInProcessAsync(changed, scratch, cancellationToken).ConfigureAwait(false);
+            if (!inProcess)
             {
-                return new BuildOutcome(null, [], [], errors, time.GetElapsedTime(started));
+                if (_compiler is not null)
+                {
+                    _ = await _compiler.ConfigureAwait(false); // never two MSBuilds on one project at once
+                }
+
+                bool restore = changed is null || _lastOutput is null || changed.Any(IsProjectFile);
+                output.Step(1, Steps, $"Building {request.Project} ({request.Configuration})");
+                List<string> errors = await PublishProjectAsync(request, scratch.FullName, restore, cancellationToken).ConfigureAwait(false);
+                if (errors.Count > 0)
+                {
+                    return new BuildOutcome(null, [], [], errors, time.GetElapsedTime(started));
+                }
+
+                if (incremental)
+                {
+                    KeepOutput(scratch);
+                    _compiler = IncrementalCompiler.CaptureAsync(request.Project, request.Configuration, request.ExtraArguments, cancellationToken);
+                }
             }
 
             output.Step(2, Steps, "Leaving out the assemblies the host shares");
@@ -79,7 +109,7 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
                 pruned = [];
             }
 
-            return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started));
+            return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started), inProcess);
         }
         catch (Exception ex) when (ex is ArgumentException or IOException)
         {
@@ -91,6 +121,77 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
             scratch.Delete(recursive: true);
         }
     }
+
+    public void Dispose() => _lastOutput?.Delete(recursive: true);
+
+    /// <summary>The fast path: the changed sources compiled in this process over a copy of the last full build's output.</summary>
+    private async Task<bool> CompileInProcessAsync(IReadOnlyCollection<string> changed, DirectoryInfo scratch, CancellationToken cancellationToken)
+    {
+        if (_lastOutput is null || _compiler is null)
+        {
+            return false;
+        }
+
+        (IncrementalCompiler? compiler, string? reason) = await _compiler.ConfigureAwait(false);
+        if (compiler is null)
+        {
+            if (!_toldNoFastPath)
+            {
+                output.Line($"Every change takes a full build: {reason}.");
+                _toldNoFastPath = true;
+            }
+
+            return false;
+        }
+
+        if (!compiler.Covers(changed))
+        {
+            return false;
+        }
+
+        output.Step(1, Steps, $"Compiling {string.Join(", ", changed.Select(Path.GetFileName))} in-process");
+        CopyFiles(_lastOutput, scratch);
+        IReadOnlyList<string>? errors = await Task.Run(() => compiler.Compile(changed, scratch.FullName, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (errors is null)
+        {
+            return true;
+        }
+
+        // The full build's diagnostics are the ones to show (and it may judge a warning differently).
+        foreach (FileSystemInfo entry in scratch.EnumerateFileSystemInfos())
+        {
+            if (entry is DirectoryInfo directory)
+            {
+                directory.Delete(recursive: true);
+            }
+            else
+            {
+                entry.Delete();
+            }
+        }
+
+        return false;
+    }
+
+    private void KeepOutput(DirectoryInfo build)
+    {
+        _lastOutput?.Delete(recursive: true);
+        _lastOutput = Directory.CreateTempSubdirectory("hotswap-last-build-");
+        CopyFiles(build, _lastOutput);
+    }
+
+    private static void CopyFiles(DirectoryInfo from, DirectoryInfo to)
+    {
+        foreach (FileInfo file in from.EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to.FullName, Path.GetRelativePath(from.FullName, file.FullName));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            file.CopyTo(target, overwrite: true);
+        }
+    }
+
+    private static bool IsProjectFile(string path)
+        => Path.GetExtension(path) is ".csproj" or ".props" or ".targets" || Path.GetFileName(path).Equals("nuget.config", StringComparison.OrdinalIgnoreCase);
 
     private async Task<FileStream> LockAsync(string path, string pluginName, CancellationToken cancellationToken)
     {
@@ -115,7 +216,7 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
     }
 
     /// <summary>Runs <c>dotnet publish</c>; returns the build errors, empty on success.</summary>
-    private static async Task<List<string>> PublishProjectAsync(BuildRequest request, string outputDirectory, CancellationToken cancellationToken)
+    private static async Task<List<string>> PublishProjectAsync(BuildRequest request, string outputDirectory, bool restore, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -126,6 +227,11 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
         foreach (string argument in (string[])["publish", request.Project, "--configuration", request.Configuration, "--output", outputDirectory, "--nologo", "--verbosity", "quiet", "-p:UseAppHost=false"])
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (!restore)
+        {
+            start.ArgumentList.Add("--no-restore");
         }
 
         foreach (string argument in request.ExtraArguments)

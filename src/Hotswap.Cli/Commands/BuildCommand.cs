@@ -66,7 +66,7 @@ internal static class BuildCommand
     {
         if (outcome.Published is { } published)
         {
-            output.Line($"{(published.Unchanged ? "Current" : "Published")} {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.0} s"
+            output.Line($"{(published.Unchanged ? "Current" : "Published")} {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.00} s"
                 + (published.Manifest.Signature is not null ? $", signed (sequence {published.Manifest.Sequence})" : "")
                 + (outcome.Pruned.Count > 0 ? $"; pruned {string.Join(", ", outcome.Pruned)}" : ""));
         }

@@ -9,7 +9,9 @@ namespace Hotswap.Cli.Commands;
 /// </summary>
 internal static class WatchCommand
 {
-    private static readonly TimeSpan s_debounce = TimeSpan.FromMilliseconds(300);
+    // An editor's save is one write, or a few within milliseconds (write a temporary file, rename it over).
+    // Build once no change came for this long: short, because the whole loop should feel instant.
+    private static readonly TimeSpan s_quiet = TimeSpan.FromMilliseconds(50);
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
@@ -18,7 +20,8 @@ internal static class WatchCommand
         Option<string?> name = CommonOptions.Name();
         Option<string> configuration = CommonOptions.Configuration();
         Option<int> keep = CommonOptions.Keep();
-        var command = new Command("watch", "Rebuild and publish the plugin on every saved change to its sources, until Ctrl+C.") { project, root, name, configuration, keep };
+        var fullBuild = new Option<bool>("--full-build") { Description = "Run the full 'dotnet publish' for every change, as 'hotswap build' does (analyzers run every time), instead of compiling changed sources in-process." };
+        var command = new Command("watch", "Rebuild and publish the plugin on every saved change to its sources, until Ctrl+C.") { project, root, name, configuration, keep, fullBuild };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             var output = new CliOutput(json: false, stdout, stderr);
@@ -34,14 +37,24 @@ internal static class WatchCommand
             }
 
             var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), []);
-            var builder = new PluginBuilder(output, TimeProvider.System);
+            using var builder = new PluginBuilder(output, TimeProvider.System, incremental: !parse.GetValue(fullBuild));
             var changes = new SemaphoreSlim(0);
+            var changed = new HashSet<string>(StringComparer.Ordinal);
             string projectDirectory = Path.GetDirectoryName(projectFile)!; // a full path always has a parent.
             using var watcher = new FileSystemWatcher(projectDirectory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
             void OnChange(object sender, FileSystemEventArgs e)
             {
                 if (IsSource(projectDirectory, e.FullPath))
                 {
+                    lock (changed)
+                    {
+                        changed.Add(e.FullPath);
+                        if (e is RenamedEventArgs renamed)
+                        {
+                            changed.Add(renamed.OldFullPath);
+                        }
+                    }
+
                     changes.Release();
                 }
             }
@@ -54,17 +67,24 @@ internal static class WatchCommand
             output.Line($"Watching {projectDirectory}; publishing '{request.PluginName}' to {Path.GetFullPath(request.PluginsRoot)}. Ctrl+C stops.");
             try
             {
+                string[]? files = null; // the first build is a full one
                 while (true)
                 {
-                    BuildCommand.Report(output, request, await builder.BuildAsync(request, cancellationToken).ConfigureAwait(false));
+                    BuildCommand.Report(output, request, await builder.BuildAsync(request, files, cancellationToken).ConfigureAwait(false));
                     await changes.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-                    // Debounce: an editor's save is often several writes; build once they settle.
+                    // Debounce: build once the writes of a save have settled.
                     do
                     {
-                        await Task.Delay(s_debounce, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(s_quiet, TimeProvider.System, cancellationToken).ConfigureAwait(false);
                     }
                     while (Drain(changes) > 0);
+
+                    lock (changed)
+                    {
+                        files = [.. changed];
+                        changed.Clear();
+                    }
                 }
             }
             catch (OperationCanceledException)
