@@ -30,7 +30,7 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time, bool in
 
     private DirectoryInfo? _lastOutput;
     private Task<(IncrementalCompiler? Compiler, string? Reason)>? _compiler;
-    private bool _toldNoFastPath;
+    private bool _told;
 
     public Task<BuildOutcome> BuildAsync(BuildRequest request, CancellationToken cancellationToken) => BuildAsync(request, changed: null, cancellationToken);
 
@@ -64,6 +64,22 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time, bool in
                 {
                     KeepOutput(scratch);
                     _compiler = IncrementalCompiler.CaptureAsync(request.Project, request.Configuration, request.ExtraArguments, cancellationToken);
+                    if (!_told)
+                    {
+                        _told = true;
+                        _ = _compiler.ContinueWith(
+                            static (capture, state) =>
+                            {
+                                (IncrementalCompiler? compiler, string? reason) = capture.Result;
+                                ((CliOutput)state!).Line(compiler is not null
+                                    ? $"Ready to compile changes in-process ({compiler.SourceFiles.Count} files compiled)."
+                                    : $"Every change takes a full build: {reason}.");
+                            },
+                            output,
+                            CancellationToken.None,
+                            TaskContinuationOptions.OnlyOnRanToCompletion,
+                            TaskScheduler.Default);
+                    }
                 }
             }
 
@@ -132,19 +148,8 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time, bool in
             return false;
         }
 
-        (IncrementalCompiler? compiler, string? reason) = await _compiler.ConfigureAwait(false);
-        if (compiler is null)
-        {
-            if (!_toldNoFastPath)
-            {
-                output.Line($"Every change takes a full build: {reason}.");
-                _toldNoFastPath = true;
-            }
-
-            return false;
-        }
-
-        if (!compiler.Covers(changed))
+        (IncrementalCompiler? compiler, _) = await _compiler.ConfigureAwait(false);
+        if (compiler is null || !compiler.Covers(changed))
         {
             return false;
         }
