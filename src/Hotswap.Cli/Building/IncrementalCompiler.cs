@@ -71,6 +71,20 @@ internal sealed class IncrementalCompiler
     /// <returns>The compiler, or the reason there is none.</returns>
     public static async Task<(IncrementalCompiler? Compiler, string? Reason)> CaptureAsync(string project, string configuration, IReadOnlyList<string> msbuildArguments, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await CaptureCoreAsync(project, configuration, msbuildArguments, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The fast path is optional: whatever goes wrong preparing it (an unreadable file, a reference the
+            // compiler cannot read, an analyzer that throws), every change then takes the full build.
+            return (null, $"the in-process compiler could not be prepared ({ex.GetType().Name}: {ex.Message})");
+        }
+    }
+
+    private static async Task<(IncrementalCompiler? Compiler, string? Reason)> CaptureCoreAsync(string project, string configuration, IReadOnlyList<string> msbuildArguments, CancellationToken cancellationToken)
+    {
         (string[]? arguments, string? reason) = await CompilerArgumentsAsync(project, configuration, msbuildArguments, cancellationToken).ConfigureAwait(false);
         if (arguments is null)
         {
@@ -108,6 +122,19 @@ internal sealed class IncrementalCompiler
     /// <param name="cancellationToken">Stops the compile.</param>
     /// <returns><see langword="null"/> on success, or the errors.</returns>
     public IReadOnlyList<string>? Compile(IReadOnlyCollection<string> changed, string outputDirectory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return CompileCore(changed, outputDirectory, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A file deleted or locked since the change was seen, a generator that throws: the full build decides.
+            return [$"the in-process compile failed ({ex.GetType().Name}: {ex.Message})"];
+        }
+    }
+
+    private IReadOnlyList<string>? CompileCore(IReadOnlyCollection<string> changed, string outputDirectory, CancellationToken cancellationToken)
     {
         CSharpCompilation compilation = _compilation;
         var replaced = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
