@@ -72,7 +72,7 @@ internal static class BuildCommand
         int exitCode = outcome.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
         if (outcome.Published is { } published)
         {
-            output.Success($"{(published.Unchanged ? "Current" : "Published")} {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.0} s"
+            output.Success($"{(published.Unchanged ? "Current" : "Published")} {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.00} s"
                 + (published.Manifest.Signature is not null ? $", signed (sequence {published.Manifest.Sequence})" : "")
                 + (outcome.Pruned.Count > 0 ? $"; pruned {string.Join(", ", outcome.Pruned)}" : ""));
         }

@@ -11,7 +11,9 @@ namespace Hotswap.Cli.Commands;
 /// </summary>
 internal static class WatchCommand
 {
-    private static readonly TimeSpan s_debounce = TimeSpan.FromMilliseconds(300);
+    // An editor's save is one write, or a few within milliseconds (write a temporary file, rename it over).
+    // Build once no change came for this long: short, because the whole loop should feel instant.
+    private static readonly TimeSpan s_quiet = TimeSpan.FromMilliseconds(50);
 
     public static Command Create(TextWriter stdout, TextWriter stderr, IReadOnlyList<string> passThrough)
     {
@@ -21,9 +23,10 @@ internal static class WatchCommand
         Option<string> configuration = CommonOptions.Configuration();
         Option<int> keep = CommonOptions.Keep();
         Option<BuildVerbosity> verbosity = CommonOptions.Verbosity();
+        var fullBuild = new Option<bool>("--full-build") { Description = "Run the full 'dotnet publish' for every change, as 'hotswap build' does (analyzers run every time), instead of compiling changed sources in-process." };
         var command = new Command("watch", "Rebuild and publish the plugin on every saved change to its sources or to any project it references, until Ctrl+C. Arguments after '--' go to dotnet publish.")
         {
-            project, root, name, configuration, keep, verbosity,
+            project, root, name, configuration, keep, fullBuild, verbosity,
         };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -47,24 +50,27 @@ internal static class WatchCommand
             {
                 Verbosity = parse.GetValue(verbosity),
             };
-            var builder = new PluginBuilder(output, TimeProvider.System);
+            using var builder = new PluginBuilder(output, TimeProvider.System, incremental: !parse.GetValue(fullBuild));
             SourceWatcher? watcher = null;
             try
             {
                 ProjectGraph graph = await ReadGraphAsync(request, output, cancellationToken).ConfigureAwait(false);
                 watcher = new SourceWatcher(graph.Directories);
                 output.Line($"Watching {Describe(graph)}; publishing '{request.PluginName}' to {Path.GetFullPath(request.PluginsRoot)}. Ctrl+C stops.");
+                string[]? files = null; // the first build is a full one
                 while (true)
                 {
-                    BuildCommand.Report(output, request, await builder.BuildAsync(request, cancellationToken).ConfigureAwait(false));
+                    BuildCommand.Report(output, request, await builder.BuildAsync(request, files, cancellationToken).ConfigureAwait(false));
                     await watcher.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-                    // Debounce: an editor's save is often several writes; build once they settle.
+                    // Debounce: build once the writes of a save have settled.
                     do
                     {
-                        await Task.Delay(s_debounce, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(s_quiet, TimeProvider.System, cancellationToken).ConfigureAwait(false);
                     }
                     while (watcher.Drain() > 0);
+
+                    files = [.. watcher.TakeChangedFiles()];
 
                     if (watcher.TakeProjectFileChange())
                     {

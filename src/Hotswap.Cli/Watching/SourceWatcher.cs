@@ -4,12 +4,14 @@ namespace Hotswap.Cli.Watching;
 /// Watches the folders of a project graph for saved changes to sources (<c>.cs</c>, <c>.csproj</c>,
 /// <c>.props</c>, <c>.targets</c>, <c>.json</c>, <c>.resx</c>), not build output (<c>bin</c>,
 /// <c>obj</c>, <c>artifacts</c>) nor hidden folders at any depth. Each change counts once; a change
-/// to a project or MSBuild file is also remembered, for re-reading the graph.
+/// to a project or MSBuild file is also remembered, for re-reading the graph, and every changed path,
+/// for the in-process compile to tell whether it covers the change.
 /// </summary>
 internal sealed class SourceWatcher : IDisposable
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly SemaphoreSlim _changes = new(0);
+    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private int _projectFileChanged;
 
     public SourceWatcher(IReadOnlyList<string> directories)
@@ -21,6 +23,15 @@ internal sealed class SourceWatcher : IDisposable
             {
                 if (IsSource(directory, e.FullPath))
                 {
+                    lock (_changed)
+                    {
+                        _changed.Add(e.FullPath);
+                        if (e is RenamedEventArgs renamed)
+                        {
+                            _changed.Add(renamed.OldFullPath);
+                        }
+                    }
+
                     if (Path.GetExtension(e.FullPath) is ".csproj" or ".props" or ".targets")
                     {
                         Volatile.Write(ref _projectFileChanged, 1);
@@ -53,6 +64,18 @@ internal sealed class SourceWatcher : IDisposable
         }
 
         return drained;
+    }
+
+    /// <summary>Takes the paths changed since the last call (both names of a renamed file).</summary>
+    /// <returns>The paths.</returns>
+    public IReadOnlyList<string> TakeChangedFiles()
+    {
+        lock (_changed)
+        {
+            string[] files = [.. _changed];
+            _changed.Clear();
+            return files;
+        }
     }
 
     /// <summary>Whether a project or MSBuild file changed since the last call.</summary>
