@@ -120,8 +120,8 @@ internal sealed class IncrementalCompiler
     /// <param name="changed">The changed source files (full paths), all covered.</param>
     /// <param name="outputDirectory">Where the files go (a copy of the last full build's output).</param>
     /// <param name="cancellationToken">Stops the compile.</param>
-    /// <returns><see langword="null"/> on success, or the errors.</returns>
-    public IReadOnlyList<string>? Compile(IReadOnlyCollection<string> changed, string outputDirectory, CancellationToken cancellationToken)
+    /// <returns>The errors (<see langword="null"/> on success) and the compiler's warnings, in the build's <c>file(line,col): warning ID: message</c> form.</returns>
+    public (IReadOnlyList<string>? Errors, IReadOnlyList<string> Warnings) Compile(IReadOnlyCollection<string> changed, string outputDirectory, CancellationToken cancellationToken)
     {
         try
         {
@@ -130,11 +130,11 @@ internal sealed class IncrementalCompiler
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A file deleted or locked since the change was seen, a generator that throws: the full build decides.
-            return [$"the in-process compile failed ({ex.GetType().Name}: {ex.Message})"];
+            return ([$"the in-process compile failed ({ex.GetType().Name}: {ex.Message})"], []);
         }
     }
 
-    private IReadOnlyList<string>? CompileCore(IReadOnlyCollection<string> changed, string outputDirectory, CancellationToken cancellationToken)
+    private (IReadOnlyList<string>? Errors, IReadOnlyList<string> Warnings) CompileCore(IReadOnlyCollection<string> changed, string outputDirectory, CancellationToken cancellationToken)
     {
         CSharpCompilation compilation = _compilation;
         var replaced = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
@@ -147,11 +147,11 @@ internal sealed class IncrementalCompiler
 
         GeneratorDriver generators = _generators.RunGeneratorsAndUpdateCompilation(compilation, out Compilation generated, out ImmutableArray<Diagnostic> generatorDiagnostics, cancellationToken);
         string assembly = Path.Combine(outputDirectory, _arguments.OutputFileName!);
-        IReadOnlyList<string>? errors = Emit(generated, generatorDiagnostics, assembly, cancellationToken);
+        (IReadOnlyList<string>? errors, IReadOnlyList<string> warnings) = Emit(generated, generatorDiagnostics, assembly, cancellationToken);
         if (errors is not null)
         {
             File.Delete(assembly);
-            return errors;
+            return (errors, warnings);
         }
 
         _compilation = compilation;
@@ -161,7 +161,7 @@ internal sealed class IncrementalCompiler
             _sources[path] = tree;
         }
 
-        return null;
+        return (null, warnings);
     }
 
     /// <summary>Compiles once into memory, so that the first real change finds the compiler's code already jitted.</summary>
@@ -174,7 +174,7 @@ internal sealed class IncrementalCompiler
         _ = generated.Emit(pe, pdb, options: _arguments.EmitOptions, cancellationToken: cancellationToken);
     }
 
-    private IReadOnlyList<string>? Emit(Compilation compilation, ImmutableArray<Diagnostic> generatorDiagnostics, string assembly, CancellationToken cancellationToken)
+    private (IReadOnlyList<string>? Errors, IReadOnlyList<string> Warnings) Emit(Compilation compilation, ImmutableArray<Diagnostic> generatorDiagnostics, string assembly, CancellationToken cancellationToken)
     {
         EmitOptionsFor(out EmitOptionsSet set);
         using (var pe = new FileStream(assembly, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -184,15 +184,15 @@ internal sealed class IncrementalCompiler
         {
             Microsoft.CodeAnalysis.Emit.EmitResult result = compilation.Emit(
                 pe, pdb, xml, win32, _arguments.ManifestResources, set.Options, cancellationToken: cancellationToken);
-            List<string> errors = [.. generatorDiagnostics.Concat(result.Diagnostics)
-                .Where(static d => d.Severity == DiagnosticSeverity.Error)
-                .Select(static d => d.ToString())];
+            Diagnostic[] diagnostics = [.. generatorDiagnostics.Concat(result.Diagnostics)];
+            List<string> errors = [.. diagnostics.Where(static d => d.Severity == DiagnosticSeverity.Error).Select(static d => d.ToString())];
+            List<string> warnings = [.. diagnostics.Where(static d => d.Severity == DiagnosticSeverity.Warning).Select(static d => d.ToString()).Distinct(StringComparer.Ordinal)];
             if (result.Success && errors.Count == 0)
             {
-                return null;
+                return (null, warnings);
             }
 
-            return errors.Count > 0 ? errors : ["the in-process compile failed"];
+            return (errors.Count > 0 ? errors : ["the in-process compile failed"], warnings);
         }
 
         void EmitOptionsFor(out EmitOptionsSet value)

@@ -51,8 +51,14 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time, bool in
         DirectoryInfo scratch = Directory.CreateTempSubdirectory("hotswap-build-");
         try
         {
-            IReadOnlyList<string> warnings = []; // the in-process compile reports errors only
-            bool inProcess = changed is not null && await CompileInProcessAsync(changed, scratch, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<string> warnings = [];
+            bool inProcess = false;
+            if (changed is not null && await CompileInProcessAsync(changed, scratch, request.Verbosity, cancellationToken).ConfigureAwait(false) is { } compiled)
+            {
+                inProcess = true;
+                warnings = compiled;
+            }
+
             if (!inProcess)
             {
                 if (_compiler is not null)
@@ -149,26 +155,34 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time, bool in
 
     public void Dispose() => _lastOutput?.Delete(recursive: true);
 
-    /// <summary>The fast path: the changed sources compiled in this process over a copy of the last full build's output.</summary>
-    private async Task<bool> CompileInProcessAsync(IReadOnlyCollection<string> changed, DirectoryInfo scratch, CancellationToken cancellationToken)
+    /// <summary>The fast path: the changed sources compiled in this process over a copy of the last full build's output; returns its warnings, or <see langword="null"/> when the full build must run.</summary>
+    private async Task<IReadOnlyList<string>?> CompileInProcessAsync(IReadOnlyCollection<string> changed, DirectoryInfo scratch, BuildVerbosity verbosity, CancellationToken cancellationToken)
     {
         if (_lastOutput is null || _compiler is null)
         {
-            return false;
+            return null;
         }
 
         (IncrementalCompiler? compiler, _) = await _compiler.ConfigureAwait(false);
         if (compiler is null || !compiler.Covers(changed))
         {
-            return false;
+            return null;
         }
 
         output.Step(1, Steps, $"Compiling {string.Join(", ", changed.Select(Path.GetFileName))} in-process");
         CopyFiles(_lastOutput, scratch);
-        IReadOnlyList<string>? errors = await Task.Run(() => compiler.Compile(changed, scratch.FullName, cancellationToken), cancellationToken).ConfigureAwait(false);
+        (IReadOnlyList<string>? errors, IReadOnlyList<string> warnings) = await Task.Run(() => compiler.Compile(changed, scratch.FullName, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (errors is null)
         {
-            return true;
+            if (verbosity != BuildVerbosity.Quiet)
+            {
+                foreach (string warning in warnings)
+                {
+                    output.Warning(warning); // as the full build shows them (analyzers do not run here)
+                }
+            }
+
+            return warnings;
         }
 
         // The full build's diagnostics are the ones to show (and it may judge a warning differently).
@@ -184,7 +198,7 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time, bool in
             }
         }
 
-        return false;
+        return null;
     }
 
     private void KeepOutput(DirectoryInfo build)

@@ -64,6 +64,27 @@ public sealed class WatchFastPathTests : IDisposable
     }
 
     [Fact]
+    public async Task CompilerWarningOfTheInProcessCompile_IsShownAsTheBuildShowsIt()
+    {
+        var plugin = new ScratchPlugin(_root.Scratch, tag: "one");
+        await using WatchProcess watch = WatchProcess.Start(plugin.ProjectFile, _root.PluginsRoot, "--name", "demo");
+        await watch.WaitForPublishAsync("demo");
+
+        WriteSource(plugin, """
+            public override object? Invoke(string name, params object?[] args)
+            {
+                int unused;
+                return name == "tag" ? "warned" : null;
+            }
+            """);
+        IReadOnlyList<string> steps = await watch.WaitForPublishAsync("demo");
+
+        Assert.Contains(steps, l => l.Contains(InProcess, StringComparison.Ordinal));
+        string warning = Assert.Single(steps, l => l.Contains("warning CS0168", StringComparison.Ordinal));
+        Assert.Matches(@"ScratchPlugin\.cs\(\d+,\d+\): warning CS0168: The variable 'unused' is declared but never used$", warning);
+    }
+
+    [Fact]
     public async Task CompileError_FallsBackToTheFullBuild_PublishesNothing_ThenTheFixIsCompiledInProcess()
     {
         var plugin = new ScratchPlugin(_root.Scratch, tag: "one");
