@@ -3,12 +3,19 @@ using System.Diagnostics;
 namespace Hotswap.Cli.Building;
 
 /// <summary>What <c>hotswap build</c> and <c>hotswap watch</c> ask for.</summary>
-internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments, bool Force = false, string? SigningKey = null, long? Sequence = null);
+internal sealed record BuildRequest(string Project, string PluginsRoot, string PluginName, string Configuration, int Keep, IReadOnlyList<string> ExtraArguments, bool Force = false, string? SigningKey = null, long? Sequence = null)
+{
+    /// <summary>Passed to the build, and what it shows.</summary>
+    public BuildVerbosity Verbosity { get; init; } = BuildVerbosity.Minimal;
+}
 
 /// <summary>What a build did.</summary>
-internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<string> LeftOut, IReadOnlyList<string> Pruned, IReadOnlyList<string> Errors, TimeSpan Elapsed)
+internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<string> LeftOut, IReadOnlyList<string> Pruned, IReadOnlyList<string> Errors, TimeSpan Elapsed, bool InProcess = false)
 {
     public bool Succeeded => Published is not null;
+
+    /// <summary>The build's distinct warnings, in order.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>
@@ -17,11 +24,25 @@ internal sealed record BuildOutcome(PublishResult? Published, IReadOnlyList<stri
 /// (the library's publisher), then prune old versions no live host holds. A failed build publishes
 /// nothing. Builds of one plugin are serialized by a lock file, so two at once both finish.
 /// </summary>
-internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
+/// <remarks>
+/// A builder made for <c>watch</c> (<c>incremental</c>) keeps the last full build's output and the
+/// project's compiler warm (<see cref="IncrementalCompiler"/>): a change to compiled sources only is
+/// compiled in this process and published from that output with the new assembly, through the same
+/// publish as any build (hashes, manifest, signature, atomic flip). Anything else runs the full build,
+/// without a restore when no project file changed since the last one.
+/// </remarks>
+internal sealed class PluginBuilder(CliOutput output, TimeProvider time, bool incremental = false) : IDisposable
 {
     private const int Steps = 4;
 
-    public async Task<BuildOutcome> BuildAsync(BuildRequest request, CancellationToken cancellationToken)
+    private DirectoryInfo? _lastOutput;
+    private Task<(IncrementalCompiler? Compiler, string? Reason)>? _compiler;
+    private bool _told;
+
+    public Task<BuildOutcome> BuildAsync(BuildRequest request, CancellationToken cancellationToken) => BuildAsync(request, changed: null, cancellationToken);
+
+    /// <summary>Builds and publishes; <paramref name="changed"/> names the files changed since the last build (watch), or is <see langword="null"/> for a full build.</summary>
+    public async Task<BuildOutcome> BuildAsync(BuildRequest request, IReadOnlyCollection<string>? changed, CancellationToken cancellationToken)
     {
         long started = time.GetTimestamp();
         string pluginDirectory = Path.Combine(Path.GetFullPath(request.PluginsRoot), request.PluginName);
@@ -30,11 +51,51 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
         DirectoryInfo scratch = Directory.CreateTempSubdirectory("hotswap-build-");
         try
         {
-            output.Step(1, Steps, $"Building {request.Project} ({request.Configuration})");
-            List<string> errors = await PublishProjectAsync(request, scratch.FullName, cancellationToken).ConfigureAwait(false);
-            if (errors.Count > 0)
+            IReadOnlyList<string> warnings = [];
+            bool inProcess = false;
+            if (changed is not null && await CompileInProcessAsync(changed, scratch, request.Verbosity, cancellationToken).ConfigureAwait(false) is { } compiled)
             {
-                return new BuildOutcome(null, [], [], errors, time.GetElapsedTime(started));
+                inProcess = true;
+                warnings = compiled;
+            }
+
+            if (!inProcess)
+            {
+                if (_compiler is not null)
+                {
+                    _ = await _compiler.ConfigureAwait(false); // never two MSBuilds on one project at once
+                }
+
+                bool restore = changed is null || _lastOutput is null || changed.Any(IsProjectFile);
+                output.Step(1, Steps, $"Building {request.Project} ({request.Configuration})");
+                BuildLog log = await PublishProjectAsync(request, scratch.FullName, restore, cancellationToken).ConfigureAwait(false);
+                warnings = log.Warnings;
+                if (log.Errors.Count > 0)
+                {
+                    return new BuildOutcome(null, [], [], log.Errors, time.GetElapsedTime(started)) { Warnings = warnings };
+                }
+
+                if (incremental)
+                {
+                    KeepOutput(scratch);
+                    _compiler = IncrementalCompiler.CaptureAsync(request.Project, request.Configuration, request.ExtraArguments, cancellationToken);
+                    if (!_told)
+                    {
+                        _told = true;
+                        _ = _compiler.ContinueWith(
+                            static (capture, state) =>
+                            {
+                                (IncrementalCompiler? compiler, string? reason) = capture.Result;
+                                ((CliOutput)state!).Line(compiler is not null
+                                    ? $"Ready to compile changes in-process ({compiler.SourceFiles.Count} files compiled)."
+                                    : $"Every change takes a full build: {reason}.");
+                            },
+                            output,
+                            CancellationToken.None,
+                            TaskContinuationOptions.OnlyOnRanToCompletion,
+                            TaskScheduler.Default);
+                    }
+                }
             }
 
             output.Step(2, Steps, "Leaving out the assemblies the host shares");
@@ -79,7 +140,7 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
                 pruned = [];
             }
 
-            return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started));
+            return new BuildOutcome(published, leftOut, pruned, [], time.GetElapsedTime(started), inProcess) { Warnings = warnings };
         }
         catch (Exception ex) when (ex is ArgumentException or IOException)
         {
@@ -92,6 +153,74 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
         }
     }
 
+    public void Dispose() => _lastOutput?.Delete(recursive: true);
+
+    /// <summary>The fast path: the changed sources compiled in this process over a copy of the last full build's output; returns its warnings, or <see langword="null"/> when the full build must run.</summary>
+    private async Task<IReadOnlyList<string>?> CompileInProcessAsync(IReadOnlyCollection<string> changed, DirectoryInfo scratch, BuildVerbosity verbosity, CancellationToken cancellationToken)
+    {
+        if (_lastOutput is null || _compiler is null)
+        {
+            return null;
+        }
+
+        (IncrementalCompiler? compiler, _) = await _compiler.ConfigureAwait(false);
+        if (compiler is null || !compiler.Covers(changed))
+        {
+            return null;
+        }
+
+        output.Step(1, Steps, $"Compiling {string.Join(", ", changed.Select(Path.GetFileName))} in-process");
+        CopyFiles(_lastOutput, scratch);
+        (IReadOnlyList<string>? errors, IReadOnlyList<string> warnings) = await Task.Run(() => compiler.Compile(changed, scratch.FullName, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (errors is null)
+        {
+            if (verbosity != BuildVerbosity.Quiet)
+            {
+                foreach (string warning in warnings)
+                {
+                    output.Warning(warning); // as the full build shows them (analyzers do not run here)
+                }
+            }
+
+            return warnings;
+        }
+
+        // The full build's diagnostics are the ones to show (and it may judge a warning differently).
+        foreach (FileSystemInfo entry in scratch.EnumerateFileSystemInfos())
+        {
+            if (entry is DirectoryInfo directory)
+            {
+                directory.Delete(recursive: true);
+            }
+            else
+            {
+                entry.Delete();
+            }
+        }
+
+        return null;
+    }
+
+    private void KeepOutput(DirectoryInfo build)
+    {
+        _lastOutput?.Delete(recursive: true);
+        _lastOutput = Directory.CreateTempSubdirectory("hotswap-last-build-");
+        CopyFiles(build, _lastOutput);
+    }
+
+    private static void CopyFiles(DirectoryInfo from, DirectoryInfo to)
+    {
+        foreach (FileInfo file in from.EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to.FullName, Path.GetRelativePath(from.FullName, file.FullName));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            file.CopyTo(target, overwrite: true);
+        }
+    }
+
+    private static bool IsProjectFile(string path)
+        => Path.GetExtension(path) is ".csproj" or ".props" or ".targets" || Path.GetFileName(path).Equals("nuget.config", StringComparison.OrdinalIgnoreCase);
+
     private async Task<FileStream> LockAsync(string path, string pluginName, CancellationToken cancellationToken)
     {
         bool told = false;
@@ -101,8 +230,9 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException)
+            catch (IOException) when (File.Exists(path))
             {
+                // Locked by another build. Anything else (a folder in the way) is no reason to wait: it throws.
                 if (!told)
                 {
                     output.Line($"Waiting for another build of '{pluginName}' to finish...");
@@ -114,49 +244,26 @@ internal sealed class PluginBuilder(CliOutput output, TimeProvider time)
         }
     }
 
-    /// <summary>Runs <c>dotnet publish</c>; returns the build errors, empty on success.</summary>
-    private static async Task<List<string>> PublishProjectAsync(BuildRequest request, string outputDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <c>dotnet publish</c> at the request's verbosity; shows its output as that verbosity says
+    /// (<see cref="BuildOutput"/>) and returns its errors and warnings. No errors means it succeeded.
+    /// </summary>
+    private async Task<BuildLog> PublishProjectAsync(BuildRequest request, string outputDirectory, bool restore, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet")
+        List<string> arguments =
+        [
+            "publish", request.Project, "--configuration", request.Configuration, "--output", outputDirectory, "--nologo",
+            "--verbosity", BuildOutput.MSBuildVerbosity(request.Verbosity), "-tl:off", "-p:UseAppHost=false",
+        ];
+        if (!restore)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in (string[])["publish", request.Project, "--configuration", request.Configuration, "--output", outputDirectory, "--nologo", "--verbosity", "quiet", "-p:UseAppHost=false"])
-        {
-            start.ArgumentList.Add(argument);
+            arguments.Add("--no-restore");
         }
 
-        foreach (string argument in request.ExtraArguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("Cannot start 'dotnet'. Is the .NET SDK on PATH?");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        string text = await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false);
-        if (process.ExitCode == 0)
-        {
-            return [];
-        }
-
-        var errors = text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Where(static line => line.Contains(": error ", StringComparison.Ordinal))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-        return errors.Count > 0 ? errors : [$"dotnet publish failed with exit code {process.ExitCode}:", text.Trim()];
+        arguments.AddRange(request.ExtraArguments);
+        var log = new BuildOutput(output, request.Verbosity);
+        int exitCode = await DotnetProcess.RunAsync(arguments, log.Add, log.Add, cancellationToken).ConfigureAwait(false);
+        return log.Result(exitCode, "dotnet publish");
     }
 
     private static async Task<string?> SourceCommitAsync(string project, CancellationToken cancellationToken)

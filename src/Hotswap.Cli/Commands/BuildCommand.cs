@@ -6,7 +6,7 @@ namespace Hotswap.Cli.Commands;
 
 internal static class BuildCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(TextWriter stdout, TextWriter stderr, IReadOnlyList<string> passThrough)
     {
         Argument<string> project = CommonOptions.Project();
         Argument<string> root = CommonOptions.PluginsRoot();
@@ -17,56 +17,62 @@ internal static class BuildCommand
         var force = new Option<bool>("--force") { Description = "Publish a new version even when the build output equals the current version." };
         var sign = new Option<string?>("--sign") { Description = "Sign the manifest with this private key file (written by 'hotswap keygen') before 'current' flips." };
         Option<long?> sequence = CommonOptions.Sequence();
-        var command = new Command("build", "Build a plugin project and publish it as a new version folder, then flip 'current'. Arguments after '--' go to dotnet publish.")
+        Option<BuildVerbosity> verbosity = CommonOptions.Verbosity();
+        var command = new Command("build", "Build a plugin project and publish it as a new version folder, then flip 'current'. Arguments after '--' go to dotnet publish, e.g. -- -p:Name=Value.")
         {
-            project, root, name, configuration, keep, force, sign, sequence, json,
+            project, root, name, configuration, keep, force, sign, sequence, verbosity, json,
         };
-        command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
-            var output = new CliOutput(parse.GetValue(json), stdout, stderr);
-            string? projectFile = CommonOptions.ResolveProject(parse.GetValue(project)!, output);
-            if (projectFile is null)
+            var output = new CliOutput(parse.GetValue(json), stdout, stderr) { Verbosity = parse.GetValue(verbosity) };
+            if (!CommonOptions.TryResolveProject(parse.GetValue(project)!, out string? projectFile, out string? error))
             {
-                return ExitCodes.Failed;
+                return output.Fail(error, ExitCodes.Failed);
             }
 
             if (parse.GetValue(keep) < 0)
             {
-                output.Error("--keep must not be negative.");
-                return ExitCodes.Usage;
+                return output.Fail("--keep must not be negative.", ExitCodes.Usage);
             }
 
             if (parse.GetValue(sequence) is { } given && (given < 1 || parse.GetValue(sign) is null))
             {
-                output.Error(given < 1 ? "--sequence must be at least 1." : "--sequence needs --sign: only signed manifests carry a sequence.");
-                return ExitCodes.Usage;
+                return output.Fail(given < 1 ? "--sequence must be at least 1." : "--sequence needs --sign: only signed manifests carry a sequence.", ExitCodes.Usage);
             }
 
             string? signingKey = null;
-            if (parse.GetValue(sign) is { } keyFile && (signingKey = CommonOptions.ReadPrivateKey(keyFile, output)) is null)
+            if (parse.GetValue(sign) is { } keyFile && !CommonOptions.TryReadPrivateKey(keyFile, out signingKey, out error))
             {
-                return ExitCodes.Failed;
+                return output.Fail(error, ExitCodes.Failed);
             }
 
-            if (CommonOptions.CheckedName(parse.GetValue(name), projectFile, output) is not { } pluginName)
+            if (!CommonOptions.TryCheckName(parse.GetValue(name), projectFile, out string? pluginName, out error))
             {
-                return ExitCodes.Usage;
+                return output.Fail(error, ExitCodes.Usage);
             }
 
-            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), [.. parse.UnmatchedTokens], parse.GetValue(force), signingKey, parse.GetValue(sequence));
+            if (!PluginFolder.TryCreate(parse.GetValue(root)!, pluginName, out error))
+            {
+                return output.Fail(error, ExitCodes.Failed);
+            }
+
+            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), passThrough, parse.GetValue(force), signingKey, parse.GetValue(sequence))
+            {
+                Verbosity = parse.GetValue(verbosity),
+            };
             BuildOutcome outcome = await new PluginBuilder(output, TimeProvider.System).BuildAsync(request, cancellationToken).ConfigureAwait(false);
-            Report(output, request, outcome);
-            return outcome.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+            return Report(output, request, outcome);
         });
         return command;
     }
 
-    public static void Report(CliOutput output, BuildRequest request, BuildOutcome outcome)
+    /// <summary>Prints what a build did (with --json, as one document) and returns its exit code.</summary>
+    public static int Report(CliOutput output, BuildRequest request, BuildOutcome outcome)
     {
+        int exitCode = outcome.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
         if (outcome.Published is { } published)
         {
-            output.Line($"{(published.Unchanged ? "Current" : "Published")} {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.0} s"
+            output.Success($"{(published.Unchanged ? "Current" : "Published")} {request.PluginName} {published.Version} in {outcome.Elapsed.TotalSeconds:0.00} s"
                 + (published.Manifest.Signature is not null ? $", signed (sequence {published.Manifest.Sequence})" : "")
                 + (outcome.Pruned.Count > 0 ? $"; pruned {string.Join(", ", outcome.Pruned)}" : ""));
         }
@@ -91,7 +97,10 @@ internal static class BuildCommand
             ["leftOut"] = new JsonArray([.. outcome.LeftOut.Select(static f => (JsonNode?)f)]),
             ["pruned"] = new JsonArray([.. outcome.Pruned.Select(static v => (JsonNode?)v)]),
             ["errors"] = new JsonArray([.. outcome.Errors.Select(static e => (JsonNode?)e)]),
+            ["warnings"] = new JsonArray([.. outcome.Warnings.Select(static w => (JsonNode?)w)]),
             ["elapsedMs"] = Math.Round(outcome.Elapsed.TotalMilliseconds),
+            ["exitCode"] = exitCode,
         });
+        return exitCode;
     }
 }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
+using Hotswap.Cli.Building;
 
 namespace Hotswap.Cli.Commands;
 
@@ -18,9 +20,42 @@ internal static class CommonOptions
 
     public static Option<long?> Sequence() => new("--sequence") { Description = "The signed manifest's sequence number (at least 1). Default: one more than the highest of the plugin's version folders." };
 
-    /// <summary>Reads a private key file for signing; <see langword="null"/> with a message when it cannot.</summary>
-    public static string? ReadPrivateKey(string path, CliOutput output)
+    /// <summary><c>-v|--verbosity</c>, as in <c>dotnet build</c>: <c>q[uiet]</c>, <c>m[inimal]</c> (the default), <c>n[ormal]</c>, <c>d[etailed]</c>, <c>diag[nostic]</c>.</summary>
+    public static Option<BuildVerbosity> Verbosity() => new("--verbosity", "-v")
     {
+        Description = "How much of the build to show, and the verbosity passed to dotnet publish: q[uiet], m[inimal], n[ormal], d[etailed] or diag[nostic]. Minimal (the default) shows the build's warnings and errors.",
+        HelpName = "level",
+        DefaultValueFactory = static _ => BuildVerbosity.Minimal,
+        CustomParser = static result =>
+        {
+            string given = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            BuildVerbosity? verbosity = given.ToLowerInvariant() switch
+            {
+                "q" or "quiet" => BuildVerbosity.Quiet,
+                "m" or "minimal" => BuildVerbosity.Minimal,
+                "n" or "normal" => BuildVerbosity.Normal,
+                "d" or "detailed" => BuildVerbosity.Detailed,
+                "diag" or "diagnostic" => BuildVerbosity.Diagnostic,
+                _ => null,
+            };
+            if (verbosity is null)
+            {
+                result.AddError($"'{given}' is not a verbosity for --verbosity: use q[uiet], m[inimal], n[ormal], d[etailed] or diag[nostic].");
+                return BuildVerbosity.Minimal;
+            }
+
+            return verbosity.Value;
+        },
+    };
+
+    /// <summary>Reads a private key file for signing.</summary>
+    /// <param name="path">The key file.</param>
+    /// <param name="key">The key's PEM text.</param>
+    /// <param name="error">One line naming the file and why it cannot be used.</param>
+    /// <returns><see langword="true"/> when it holds a private key.</returns>
+    public static bool TryReadPrivateKey(string path, [NotNullWhen(true)] out string? key, [NotNullWhen(false)] out string? error)
+    {
+        key = null;
         string text;
         try
         {
@@ -28,8 +63,8 @@ internal static class CommonOptions
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            output.Error($"The signing key '{path}' cannot be read: {ex.Message}");
-            return null;
+            error = $"The signing key '{path}' cannot be read: {CliOutput.OneLine(ex.Message)}";
+            return false;
         }
 
         try
@@ -37,41 +72,59 @@ internal static class CommonOptions
             string keyId = PluginPublisher.GetKeyId(text);
             if (!text.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
             {
-                output.Error($"'{path}' holds the public key {keyId}; signing needs the private key (the .key file written by 'hotswap keygen').");
-                return null;
+                error = $"'{path}' holds the public key {keyId}; signing needs the private key (the .key file written by 'hotswap keygen').";
+                return false;
             }
         }
         catch (ArgumentException ex)
         {
-            output.Error($"'{path}': {ex.Message}");
-            return null;
+            error = $"'{path}': {CliOutput.OneLine(ex.Message)}";
+            return false;
         }
 
-        return text;
+        key = text;
+        error = null;
+        return true;
     }
 
-    /// <summary>Resolves a project argument to a project file; <see langword="null"/> with a message when it cannot.</summary>
-    public static string? ResolveProject(string path, CliOutput output)
+    /// <summary>Resolves a project argument to a project file.</summary>
+    /// <param name="path">A project file, or a folder holding exactly one.</param>
+    /// <param name="project">The project file's full path.</param>
+    /// <param name="error">One line naming the path and what is wrong with it.</param>
+    /// <returns><see langword="true"/> when it names one project.</returns>
+    public static bool TryResolveProject(string path, [NotNullWhen(true)] out string? project, [NotNullWhen(false)] out string? error)
     {
-        if (File.Exists(path))
+        project = null;
+        error = null;
+        try
         {
-            return Path.GetFullPath(path);
-        }
-
-        if (Directory.Exists(path))
-        {
-            string[] projects = Directory.GetFiles(path, "*.csproj");
-            if (projects.Length == 1)
+            if (File.Exists(path))
             {
-                return Path.GetFullPath(projects[0]);
+                project = Path.GetFullPath(path);
+                return true;
             }
 
-            output.Error($"'{path}' holds {projects.Length} project files; name the one to build.");
-            return null;
+            if (Directory.Exists(path))
+            {
+                string[] projects = Directory.GetFiles(path, "*.csproj");
+                if (projects.Length == 1)
+                {
+                    project = Path.GetFullPath(projects[0]);
+                    return true;
+                }
+
+                error = $"'{path}' holds {projects.Length} project files; name the one to build.";
+                return false;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error = $"The plugin project '{path}' cannot be read: {CliOutput.OneLine(ex.Message)}";
+            return false;
         }
 
-        output.Error($"The plugin project '{path}' does not exist.");
-        return null;
+        error = $"The plugin project '{path}' does not exist.";
+        return false;
     }
 
     public static string DefaultName(string project) => Path.GetFileNameWithoutExtension(project).ToLowerInvariant();
@@ -83,20 +136,23 @@ internal static class CommonOptions
     /// </summary>
     /// <param name="given">The <c>--name</c> value, or <see langword="null"/>.</param>
     /// <param name="project">The project file, for the default name.</param>
-    /// <param name="output">Where the error goes.</param>
-    /// <returns>The name, or <see langword="null"/> after an error was written.</returns>
-    public static string? CheckedName(string? given, string project, CliOutput output)
+    /// <param name="name">The name.</param>
+    /// <param name="error">Why it is not a valid name.</param>
+    /// <returns><see langword="true"/> when it is one.</returns>
+    public static bool TryCheckName(string? given, string project, [NotNullWhen(true)] out string? name, [NotNullWhen(false)] out string? error)
     {
-        string name = given ?? DefaultName(project);
+        name = given ?? DefaultName(project);
         if (IsPortableName(name))
         {
-            return name;
+            error = null;
+            return true;
         }
 
-        output.Error(given is null
+        error = given is null
             ? $"The project's name '{name}' is not a valid plugin name: pass --name with one folder name of letters, digits, '.', '-' and '_' that does not start with a dot."
-            : $"--name '{name}' is not a valid plugin name: use one folder name of letters, digits, '.', '-' and '_' that does not start with a dot.");
-        return null;
+            : $"--name '{name}' is not a valid plugin name: use one folder name of letters, digits, '.', '-' and '_' that does not start with a dot.";
+        name = null;
+        return false;
     }
 
     /// <summary>Whether a name is one portable folder name: ASCII letters, digits, '.', '-', '_', not starting with a dot.</summary>

@@ -31,7 +31,7 @@ internal static class KeygenCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return Fail(output, $"The key pair could not be written: {ex.Message}");
+                return Fail(output, $"The key pair could not be written: {CliOutput.OneLine(ex.Message)}");
             }
 
             output.Line($"Wrote {privatePath} (private: keep it secret, off the plugins root) and {publicPath} (public: give it to hosts as a trusted key).");
@@ -50,11 +50,7 @@ internal static class KeygenCommand
     }
 
     private static int Fail(CliOutput output, string message)
-    {
-        output.Error(message);
-        output.Document(new JsonObject { ["succeeded"] = false, ["keyId"] = null, ["privateKey"] = null, ["publicKey"] = null, ["error"] = message });
-        return ExitCodes.Failed;
-    }
+        => output.Fail(message, ExitCodes.Failed, new JsonObject { ["keyId"] = null, ["privateKey"] = null, ["publicKey"] = null });
 
     private static void Write(string path, string text, bool ownerOnly)
     {

@@ -23,34 +23,33 @@ internal static class RollbackCommand
             {
                 RollbackResult result = PluginPublisher.Rollback(parse.GetValue(root)!, pluginName);
                 output.Line($"Rolled back {result.PluginName}: current was {result.FromVersion}, now {result.ToVersion}.");
-                Report(output, pluginName, result, error: null);
+                output.Document(Document(pluginName, result));
                 return ExitCodes.Success;
             }
             catch (ArgumentException ex)
             {
                 // A bad argument: an empty or invalid plugin name (the parser makes sure both are given).
-                output.Error(ex.Message);
-                Report(output, pluginName, result: null, ex.Message);
-                return ExitCodes.Usage;
+                return Fail(output, pluginName, CliOutput.OneLine(ex.Message), ExitCodes.Usage);
             }
             catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
             {
-                output.Error(ex.Message);
-                Report(output, pluginName, result: null, ex.Message);
-                return ExitCodes.Failed;
+                return Fail(output, pluginName, CliOutput.OneLine(ex.Message), ExitCodes.Failed);
             }
         });
         return command;
     }
 
-    private static void Report(CliOutput output, string pluginName, RollbackResult? result, string? error)
-        => output.Document(new JsonObject
-        {
-            ["succeeded"] = result is not null,
-            ["plugin"] = pluginName,
-            ["from"] = result?.FromVersion,
-            ["to"] = result?.ToVersion,
-            ["versionDirectory"] = result?.VersionDirectory,
-            ["error"] = error,
-        });
+    private static int Fail(CliOutput output, string pluginName, string message, int exitCode)
+        => output.Fail(message, exitCode, Document(pluginName, result: null));
+
+    private static JsonObject Document(string pluginName, RollbackResult? result) => new()
+    {
+        ["succeeded"] = result is not null,
+        ["plugin"] = pluginName,
+        ["from"] = result?.FromVersion,
+        ["to"] = result?.ToVersion,
+        ["versionDirectory"] = result?.VersionDirectory,
+        ["error"] = null,
+        ["exitCode"] = ExitCodes.Success,
+    };
 }

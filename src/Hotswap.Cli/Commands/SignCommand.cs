@@ -27,9 +27,9 @@ internal static class SignCommand
                 return Fail(output, target, $"'{target}' does not exist.", ExitCodes.Failed);
             }
 
-            if (CommonOptions.ReadPrivateKey(parse.GetValue(key)!, output) is not { } privateKey)
+            if (!CommonOptions.TryReadPrivateKey(parse.GetValue(key)!, out string? privateKey, out string? error))
             {
-                return ExitCodes.Failed;
+                return Fail(output, target, error, ExitCodes.Failed);
             }
 
             PluginManifest signed;
@@ -39,7 +39,7 @@ internal static class SignCommand
             }
             catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
             {
-                return Fail(output, target, ex.Message, ExitCodes.Failed);
+                return Fail(output, target, CliOutput.OneLine(ex.Message), ExitCodes.Failed);
             }
 
             string keyId = PluginPublisher.GetKeyId(privateKey);
@@ -60,9 +60,5 @@ internal static class SignCommand
     }
 
     private static int Fail(CliOutput output, string target, string message, int exitCode)
-    {
-        output.Error(message);
-        output.Document(new JsonObject { ["succeeded"] = false, ["versionDirectory"] = target, ["error"] = message });
-        return exitCode;
-    }
+        => output.Fail(message, exitCode, new JsonObject { ["versionDirectory"] = target });
 }

@@ -16,8 +16,7 @@ internal static class StatusCommand
             string pluginsRoot = Path.GetFullPath(parse.GetValue(root)!);
             if (!Directory.Exists(pluginsRoot))
             {
-                output.Error($"The plugins root '{pluginsRoot}' does not exist.");
-                return ExitCodes.Failed;
+                return output.Fail($"The plugins root '{pluginsRoot}' does not exist.", ExitCodes.Failed);
             }
 
             IReadOnlyList<PublishedPlugin> published;
@@ -29,8 +28,7 @@ internal static class StatusCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                output.Error(ex.Message);
-                return ExitCodes.Failed;
+                return output.Fail(CliOutput.OneLine(ex.Message), ExitCodes.Failed);
             }
 
             Render(pluginsRoot, published, hosts, output);

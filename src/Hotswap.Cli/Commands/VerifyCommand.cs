@@ -17,8 +17,7 @@ internal static class VerifyCommand
             string target = Path.GetFullPath(parse.GetValue(path)!);
             if (!Directory.Exists(target))
             {
-                output.Error($"'{target}' does not exist.");
-                return ExitCodes.Failed;
+                return output.Fail($"'{target}' does not exist.", ExitCodes.Failed);
             }
 
             var keys = new List<string>();
@@ -32,8 +31,7 @@ internal static class VerifyCommand
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
                 {
-                    output.Error($"The trusted key '{keyFile}' cannot be used: {ex.Message}");
-                    return ExitCodes.Failed;
+                    return output.Fail($"The trusted key '{keyFile}' cannot be used: {CliOutput.OneLine(ex.Message)}", ExitCodes.Failed);
                 }
             }
 
@@ -46,8 +44,7 @@ internal static class VerifyCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                output.Error(ex.Message);
-                return ExitCodes.Failed;
+                return output.Fail(CliOutput.OneLine(ex.Message), ExitCodes.Failed);
             }
 
             Render(verified, output);

@@ -1,70 +1,89 @@
 using System.CommandLine;
 using Hotswap.Cli.Building;
+using Hotswap.Cli.Watching;
 
 namespace Hotswap.Cli.Commands;
 
 /// <summary>
-/// Rebuilds and publishes on every saved source change, debounced; a failed build prints its errors
-/// and publishes nothing. Runs until Ctrl+C.
+/// Rebuilds and publishes on every saved source change of the plugin's project or of any project it
+/// references (<see cref="ProjectGraph"/>), debounced; a failed build prints its errors and publishes
+/// nothing. A changed project file re-reads the graph. Runs until Ctrl+C.
 /// </summary>
 internal static class WatchCommand
 {
-    private static readonly TimeSpan s_debounce = TimeSpan.FromMilliseconds(300);
+    // An editor's save is one write, or a few within milliseconds (write a temporary file, rename it over).
+    // Build once no change came for this long: short, because the whole loop should feel instant.
+    private static readonly TimeSpan s_quiet = TimeSpan.FromMilliseconds(50);
 
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(TextWriter stdout, TextWriter stderr, IReadOnlyList<string> passThrough)
     {
         Argument<string> project = CommonOptions.Project();
         Argument<string> root = CommonOptions.PluginsRoot();
         Option<string?> name = CommonOptions.Name();
         Option<string> configuration = CommonOptions.Configuration();
         Option<int> keep = CommonOptions.Keep();
-        var command = new Command("watch", "Rebuild and publish the plugin on every saved change to its sources, until Ctrl+C.") { project, root, name, configuration, keep };
+        Option<BuildVerbosity> verbosity = CommonOptions.Verbosity();
+        var fullBuild = new Option<bool>("--full-build") { Description = "Run the full 'dotnet publish' for every change, as 'hotswap build' does (analyzers run every time), instead of compiling changed sources in-process." };
+        var command = new Command("watch", "Rebuild and publish the plugin on every saved change to its sources or to any project it references, until Ctrl+C. Arguments after '--' go to dotnet publish.")
+        {
+            project, root, name, configuration, keep, fullBuild, verbosity,
+        };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
-            var output = new CliOutput(json: false, stdout, stderr);
-            string? projectFile = CommonOptions.ResolveProject(parse.GetValue(project)!, output);
-            if (projectFile is null)
+            var output = new CliOutput(json: false, stdout, stderr) { Verbosity = parse.GetValue(verbosity) };
+            if (!CommonOptions.TryResolveProject(parse.GetValue(project)!, out string? projectFile, out string? error))
             {
-                return ExitCodes.Failed;
+                return output.Fail(error, ExitCodes.Failed);
             }
 
-            if (CommonOptions.CheckedName(parse.GetValue(name), projectFile, output) is not { } pluginName)
+            if (!CommonOptions.TryCheckName(parse.GetValue(name), projectFile, out string? pluginName, out error))
             {
-                return ExitCodes.Usage;
+                return output.Fail(error, ExitCodes.Usage);
             }
 
-            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), []);
-            var builder = new PluginBuilder(output, TimeProvider.System);
-            var changes = new SemaphoreSlim(0);
-            string projectDirectory = Path.GetDirectoryName(projectFile)!; // a full path always has a parent.
-            using var watcher = new FileSystemWatcher(projectDirectory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
-            void OnChange(object sender, FileSystemEventArgs e)
+            if (!PluginFolder.TryCreate(parse.GetValue(root)!, pluginName, out error))
             {
-                if (IsSource(projectDirectory, e.FullPath))
-                {
-                    changes.Release();
-                }
+                return output.Fail(error, ExitCodes.Failed);
             }
 
-            watcher.Changed += OnChange;
-            watcher.Created += OnChange;
-            watcher.Deleted += OnChange;
-            watcher.Renamed += OnChange;
-            watcher.EnableRaisingEvents = true;
-            output.Line($"Watching {projectDirectory}; publishing '{request.PluginName}' to {Path.GetFullPath(request.PluginsRoot)}. Ctrl+C stops.");
+            var request = new BuildRequest(projectFile, parse.GetValue(root)!, pluginName, parse.GetValue(configuration)!, parse.GetValue(keep), passThrough)
+            {
+                Verbosity = parse.GetValue(verbosity),
+            };
+            using var builder = new PluginBuilder(output, TimeProvider.System, incremental: !parse.GetValue(fullBuild));
+            SourceWatcher? watcher = null;
             try
             {
+                ProjectGraph graph = await ReadGraphAsync(request, output, cancellationToken).ConfigureAwait(false);
+                watcher = new SourceWatcher(graph.Directories);
+                output.Line($"Watching {Describe(graph)}; publishing '{request.PluginName}' to {Path.GetFullPath(request.PluginsRoot)}. Ctrl+C stops.");
+                string[]? files = null; // the first build is a full one
                 while (true)
                 {
-                    BuildCommand.Report(output, request, await builder.BuildAsync(request, cancellationToken).ConfigureAwait(false));
-                    await changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    BuildCommand.Report(output, request, await builder.BuildAsync(request, files, cancellationToken).ConfigureAwait(false));
+                    await watcher.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-                    // Debounce: an editor's save is often several writes; build once they settle.
+                    // Debounce: build once the writes of a save have settled.
                     do
                     {
-                        await Task.Delay(s_debounce, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(s_quiet, TimeProvider.System, cancellationToken).ConfigureAwait(false);
                     }
-                    while (Drain(changes) > 0);
+                    while (watcher.Drain() > 0);
+
+                    files = [.. watcher.TakeChangedFiles()];
+
+                    if (watcher.TakeProjectFileChange())
+                    {
+                        // A project file changed: its references may have. Watch the new graph before building, so no change is missed.
+                        ProjectGraph changed = await ReadGraphAsync(request, output, cancellationToken).ConfigureAwait(false);
+                        if (!changed.SameProjects(graph))
+                        {
+                            graph = changed;
+                            watcher.Dispose();
+                            watcher = new SourceWatcher(graph.Directories);
+                            output.Line($"Project references changed; watching {Describe(graph)}.");
+                        }
+                    }
                 }
             }
             catch (OperationCanceledException)
@@ -72,27 +91,25 @@ internal static class WatchCommand
                 output.Line("Stopped.");
                 return ExitCodes.Success;
             }
+            finally
+            {
+                watcher?.Dispose();
+            }
         });
         return command;
     }
 
-    private static int Drain(SemaphoreSlim changes)
+    private static async Task<ProjectGraph> ReadGraphAsync(BuildRequest request, CliOutput output, CancellationToken cancellationToken)
     {
-        int drained = 0;
-        while (changes.Wait(0))
+        ProjectGraph graph = await ProjectGraph.ReadAsync(request.Project, request.Configuration, cancellationToken).ConfigureAwait(false);
+        foreach (string problem in graph.Problems)
         {
-            drained++;
+            output.Warning(problem);
         }
 
-        return drained;
+        return graph;
     }
 
-    private static bool IsSource(string projectDirectory, string path)
-    {
-        string relative = Path.GetRelativePath(projectDirectory, path);
-        string first = relative.Split(Path.DirectorySeparatorChar)[0];
-        string extension = Path.GetExtension(path);
-        return first is not ("bin" or "obj" or "artifacts") && !first.StartsWith('.')
-            && extension is ".cs" or ".csproj" or ".props" or ".targets" or ".json" or ".resx";
-    }
+    private static string Describe(ProjectGraph graph)
+        => $"{graph.Projects.Count} project(s): {string.Join(", ", graph.Projects)} (folders: {string.Join(", ", graph.Directories)})";
 }
