@@ -66,7 +66,12 @@ public sealed class PackedFeed : IAsyncLifetime
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (string id in PackageIds)
         {
-            TryDelete(Path.Combine(cache, id.ToLowerInvariant(), Version.ToLowerInvariant()));
+            string folder = Path.Combine(cache, id.ToLowerInvariant());
+            TryDelete(Path.Combine(folder, Version.ToLowerInvariant()));
+            if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                TryDelete(folder);
+            }
         }
 
         TryDelete(Root);
