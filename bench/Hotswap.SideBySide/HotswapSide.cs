@@ -115,6 +115,15 @@ internal sealed class HotswapSide : IAsyncDisposable
         }
     }
 
+    /// <summary>Takes a weak reference to the load context of the version now serving (through a lease released at once).</summary>
+    /// <returns>The weak reference.</returns>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public WeakReference WeakCurrentContext()
+    {
+        using GenerationLease lease = Host.Acquire();
+        return new WeakReference(System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(lease.Generation.GetExport<ISideProbe>(PluginName).GetType().Assembly));
+    }
+
     /// <summary>Stops the host (it waits for its versions to unload) and deletes the plugins root.</summary>
     /// <returns>A task that completes when done.</returns>
     public async ValueTask DisposeAsync()

@@ -116,16 +116,20 @@ internal sealed class McMasterSide : IDisposable
     public int CollectUntilPreviousDead(int maxCollections = 100)
     {
         WeakReference? previous = _previousContext;
-        if (previous is null)
-        {
-            return 0;
-        }
+        _previousContext = null;
+        return previous is null ? 0 : CollectUntilDead(previous, maxCollections);
+    }
 
+    /// <summary>The user's loop: collect until <paramref name="context"/> is dead.</summary>
+    /// <param name="context">A weak reference to a load context.</param>
+    /// <param name="maxCollections">How many collections to try at most.</param>
+    /// <returns>The collections it took, or -1 if the context was still alive.</returns>
+    public static int CollectUntilDead(WeakReference context, int maxCollections = 100)
+    {
         for (int i = 0; i < maxCollections; i++)
         {
-            if (!previous.IsAlive)
+            if (!context.IsAlive)
             {
-                _previousContext = null;
                 return i;
             }
 
@@ -133,7 +137,7 @@ internal sealed class McMasterSide : IDisposable
             GC.WaitForPendingFinalizers();
         }
 
-        return previous.IsAlive ? -1 : maxCollections;
+        return context.IsAlive ? -1 : maxCollections;
     }
 
     /// <summary>Disposes the current instance and the loader (which unloads its context), and deletes the folder.</summary>
