@@ -14,8 +14,8 @@ namespace Hotswap.SideBySide;
 /// a host that follows reloads must; the proxy is read once into a local, since it follows reloads
 /// by itself.
 /// </remarks>
-[MaxWarmupCount(6)]
-[MaxIterationCount(15)]
+[MaxWarmupCount(8)]
+[MaxIterationCount(20)]
 public class CallBenchmark
 {
     /// <summary>The calls per invocation.</summary>

@@ -45,6 +45,11 @@ internal static class CallPart
             }
         }
 
+        if (means.Count != 3)
+        {
+            throw new InvalidOperationException("BenchmarkDotNet measured no result for some call benchmarks; its log (standard error) says why.");
+        }
+
         double field = Stats.Median(means.GetValueOrDefault(nameof(CallBenchmark.McMasterVolatileField)) ?? []);
         double proxy = Stats.Median(means.GetValueOrDefault(nameof(CallBenchmark.HotswapProxy)) ?? []);
         double invoke = Stats.Median(means.GetValueOrDefault(nameof(CallBenchmark.HotswapLambdaInvoke)) ?? []);
