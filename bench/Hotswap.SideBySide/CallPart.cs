@@ -54,6 +54,8 @@ internal static class CallPart
         double proxy = Stats.Median(means.GetValueOrDefault(nameof(CallBenchmark.HotswapProxy)) ?? []);
         double invoke = Stats.Median(means.GetValueOrDefault(nameof(CallBenchmark.HotswapLambdaInvoke)) ?? []);
         string runs = $"BenchmarkDotNet mean per call, median of {options.CallRounds} runs; allocated {allocated.GetValueOrDefault(nameof(CallBenchmark.HotswapProxy))} B / {allocated.GetValueOrDefault(nameof(CallBenchmark.McMasterVolatileField))} B per call";
+        static string Runs(List<double>? values) => values is null ? "-" : string.Join(", ", values.Select(v => v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)));
+        report.Note($"call runs, mean ns per call in each BenchmarkDotNet run: McMaster field {Runs(means.GetValueOrDefault(nameof(CallBenchmark.McMasterVolatileField)))}; Hotswap proxy {Runs(means.GetValueOrDefault(nameof(CallBenchmark.HotswapProxy)))}; Hotswap Invoke {Runs(means.GetValueOrDefault(nameof(CallBenchmark.HotswapLambdaInvoke)))}.");
         report.Add("a call that follows reloads (proxy / volatile field)", "ns", proxy, field, runs);
         report.Add("`host.Invoke` with a static lambda / the same volatile field", "ns", invoke, field, $"as above; Invoke allocated {allocated.GetValueOrDefault(nameof(CallBenchmark.HotswapLambdaInvoke))} B per call");
     }
