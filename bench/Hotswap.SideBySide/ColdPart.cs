@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Hotswap.SideBySide.Contracts;
 using McMaster.NETCore.Plugins;
 
@@ -55,24 +56,37 @@ internal static class ColdPart
     /// <returns>The exit code.</returns>
     public static async Task<int> ChildAsync(string mode, string path)
     {
+        // One method per library, so that each child loads only its own library's assembly.
         if (mode == "cold-hotswap")
         {
-            await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = path });
-            (await host.LoadAsync()).EnsureSuccess();
-            ISideProbe proxy = host.GetProxy<ISideProbe>(HotswapSide.PluginName);
-            Console.Out.WriteLine(Ready + proxy.Build());
-            Console.Out.Flush();
+            await HotswapChildAsync(path);
         }
         else
         {
-            using PluginLoader loader = McMasterSide.CreateLoader(path, watch: false);
-            ISideProbe probe = McMasterSide.CreateProbe(loader);
-            Console.Out.WriteLine(Ready + probe.Build());
-            Console.Out.Flush();
-            (probe as IDisposable)?.Dispose();
+            McMasterChild(path);
         }
 
         return 0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task HotswapChildAsync(string root)
+    {
+        await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root });
+        (await host.LoadAsync()).EnsureSuccess();
+        ISideProbe proxy = host.GetProxy<ISideProbe>(HotswapSide.PluginName);
+        Console.Out.WriteLine(Ready + proxy.Build());
+        Console.Out.Flush();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void McMasterChild(string folder)
+    {
+        using PluginLoader loader = McMasterSide.CreateLoader(folder, watch: false);
+        ISideProbe probe = McMasterSide.CreateProbe(loader);
+        Console.Out.WriteLine(Ready + probe.Build());
+        Console.Out.Flush();
+        (probe as IDisposable)?.Dispose();
     }
 
     private static async Task<double> TimeChildAsync(string mode, string path)
