@@ -17,6 +17,8 @@ public sealed partial class PluginContractGenerator
     internal static class Emitter
     {
         private const string Target = "__hsTarget";
+        private const string FastTarget = "__hsFastTarget";
+        private const string FastLease = "__hsFastLease";
         private const string Lease = "__hsLease";
         private const string Result = "__hsResult";
         private const string State = "__hsState";
@@ -212,6 +214,25 @@ public sealed partial class PluginContractGenerator
         /// </summary>
         private static void WriteLeased(SourceWriter writer, ContractModel contract, string invoke, string? returnType)
         {
+            // The fast path: this thread's previous call was on the same generation, not on probation.
+            // No failure to count there, so no flag; anything else takes Enter below.
+            writer.Line($"if (TryEnter(out {contract.Name}? {FastTarget}, out global::Hotswap.ProxyLocalLease {FastLease}))")
+                .OpenBlock()
+                .Line("try")
+                .OpenBlock()
+                .Line((returnType is null ? "" : "return ") + invoke.Replace(Target, FastTarget) + ";");
+            if (returnType is null)
+            {
+                writer.Line("return;");
+            }
+
+            writer.CloseBlock()
+                .Line("finally")
+                .OpenBlock()
+                .Line($"{FastLease}.Dispose();")
+                .CloseBlock()
+                .CloseBlock()
+                .Line();
             writer.Line(Enter(contract))
                 .Line($"bool {Done} = false;")
                 .Line("try")

@@ -15,6 +15,11 @@ namespace Hotswap;
 internal sealed class GenerationSource
 {
     private readonly HashSet<IProxyEvent> _events = [];
+
+    // The proxies, weakly: a proxy the host's user dropped is collected and forgotten at the next switch.
+    private readonly List<WeakReference<IProxyTarget>> _proxies = [];
+    private readonly Lock _proxyGate = new();
+    private int _pruneAt = 16;
     private readonly ILogger _logger;
     private PluginGeneration? _current;
     private int _closed;
@@ -73,6 +78,7 @@ internal sealed class GenerationSource
     public void Publish(PluginGeneration generation)
     {
         Volatile.Write(ref _current, generation);
+        RetargetProxies();
 
         // Subscriptions move while the previous generation can still be leased: its retirement
         // starts after this returns.
@@ -84,7 +90,30 @@ internal sealed class GenerationSource
     public PluginGeneration? Close()
     {
         Volatile.Write(ref _closed, 1);
-        return Interlocked.Exchange(ref _current, null);
+        PluginGeneration? serving = Interlocked.Exchange(ref _current, null);
+        RetargetProxies();
+        return serving;
+    }
+
+    /// <summary>
+    /// Adds a proxy that follows every switch (<see cref="IProxyTarget.Retarget"/>), and points it
+    /// at the generation serving now. Under the same lock as the switches' retargeting, so a proxy
+    /// created during a switch ends on the generation that switch published.
+    /// </summary>
+    /// <param name="proxy">The proxy.</param>
+    public void Track(IProxyTarget proxy)
+    {
+        lock (_proxyGate)
+        {
+            if (_proxies.Count >= _pruneAt)
+            {
+                _proxies.RemoveAll(static p => !p.TryGetTarget(out _));
+                _pruneAt = Math.Max(16, _proxies.Count * 2);
+            }
+
+            _proxies.Add(new WeakReference<IProxyTarget>(proxy));
+            proxy.Retarget(Volatile.Read(ref _current));
+        }
     }
 
     /// <summary>Adds or removes an event tracker that follows each switch.</summary>
@@ -109,6 +138,25 @@ internal sealed class GenerationSource
             {
                 return generation;
             }
+        }
+    }
+
+    /// <summary>Points every live proxy at the generation serving now (read under the lock, so the last switch wins).</summary>
+    private void RetargetProxies()
+    {
+        lock (_proxyGate)
+        {
+            PluginGeneration? serving = Volatile.Read(ref _current);
+            _proxies.RemoveAll(proxy =>
+            {
+                if (!proxy.TryGetTarget(out IProxyTarget? target))
+                {
+                    return true;
+                }
+
+                target.Retarget(serving);
+                return false;
+            });
         }
     }
 

@@ -90,6 +90,38 @@ internal sealed class LeaseCounter
         return TryAcquireRebind(out cell);
     }
 
+    /// <summary>
+    /// Takes a lease in the calling thread's cell only when that cell already counts this counter
+    /// (the common case: the thread's previous call was on the same generation); never rebinds,
+    /// never falls back to the shared counter. Release it with <see cref="ReleaseOwn"/>.
+    /// </summary>
+    /// <param name="cell">The thread's cell, counted in.</param>
+    /// <returns><see langword="false"/> when the thread's cell counts another counter or this one has retired: nothing is held.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryAcquireOwn([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LeaseCell? cell)
+    {
+        LeaseCell? c = LeaseSlot.t_cell;
+        if (c is not null && c.Counter == this)
+        {
+            Volatile.Write(ref c.Count, c.Count + 1);
+            if (Volatile.Read(ref _state) == Serving)
+            {
+                cell = c;
+                return true;
+            }
+
+            ReleaseLocal(c);
+        }
+
+        cell = null;
+        return false;
+    }
+
+    /// <summary>Releases a lease taken by <see cref="TryAcquireOwn"/>: the cell knows its counter.</summary>
+    /// <param name="cell">The cell <see cref="TryAcquireOwn"/> returned.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ReleaseOwn(LeaseCell cell) => cell.Counter.ReleaseLocal(cell);
+
     /// <summary>Releases a lease taken by <see cref="TryAcquireLocal"/> on this thread.</summary>
     /// <param name="cell">The cell <see cref="TryAcquireLocal"/> returned.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

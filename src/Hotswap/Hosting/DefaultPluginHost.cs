@@ -23,13 +23,22 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
     private readonly Retirement _retirement;
     private readonly ReloadCoordinator _reloads;
     private readonly HostBackground _background;
-    private LastPluginId? _lastPluginId;
     private int _disposed;
 
     public DefaultPluginHost(PluginHostOptions options)
+        : this(options, options.LoggerFactory ?? NullLoggerFactory.Instance)
     {
-        ILoggerFactory loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        _source = new GenerationSource(loggerFactory.CreateLogger("Hotswap.PluginHost"));
+    }
+
+    private DefaultPluginHost(PluginHostOptions options, ILoggerFactory loggerFactory)
+        : this(options, loggerFactory, new GenerationSource(loggerFactory.CreateLogger("Hotswap.PluginHost")))
+    {
+    }
+
+    private DefaultPluginHost(PluginHostOptions options, ILoggerFactory loggerFactory, GenerationSource source)
+        : base(source)
+    {
+        _source = source;
         _host = new HostRuntime(options, _source, loggerFactory, ObserveTelemetry);
         _retirement = new Retirement(_host, _source, this, options.UnloadForcedCollections, () => _reloads?.KeptGeneration);
         _background = new HostBackground(_host, options, TakeStatus);
@@ -104,7 +113,7 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
 
         await _background.StopAsync().ConfigureAwait(false);
         _host.Telemetry.Dispose();
-        Volatile.Write(ref _lastPluginId, null);
+        ForgetPluginName();
     }
 
     public override Task<ReloadResult> RollbackAsync(CancellationToken cancellationToken = default)
@@ -189,48 +198,6 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         return factory(new ProxyBinding(_source, pluginName));
     }
 
-    public override TResult Invoke<TContract, TState, TResult>(string pluginName, Func<TContract, TState, TResult> call, TState state)
-    {
-        ArgumentNullException.ThrowIfNull(pluginName);
-        ArgumentNullException.ThrowIfNull(call);
-        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
-        int id = PluginIdCached(pluginName);
-        generation.Monitor?.Call(id);
-        try
-        {
-            return call(generation.GetExport<TContract>(id, pluginName), state);
-        }
-        catch (Exception ex) when (CountFailure(generation, id, ex))
-        {
-            throw;
-        }
-        finally
-        {
-            generation.Leases.Release(cell);
-        }
-    }
-
-    public override void Invoke<TContract, TState>(string pluginName, Action<TContract, TState> call, TState state)
-    {
-        ArgumentNullException.ThrowIfNull(pluginName);
-        ArgumentNullException.ThrowIfNull(call);
-        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
-        int id = PluginIdCached(pluginName);
-        generation.Monitor?.Call(id);
-        try
-        {
-            call(generation.GetExport<TContract>(id, pluginName), state);
-        }
-        catch (Exception ex) when (CountFailure(generation, id, ex))
-        {
-            throw;
-        }
-        finally
-        {
-            generation.Leases.Release(cell);
-        }
-    }
-
     public override void InvokeEach(string name, params object?[] args)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -259,28 +226,6 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         }
     }
 
-    /// <summary>
-    /// Gets the id of a plugin name, remembering the last name asked: callers usually pass the same
-    /// string object (a literal) on every call, and then no hashing is needed.
-    /// </summary>
-    private int PluginIdCached(string pluginName)
-    {
-        LastPluginId? last = Volatile.Read(ref _lastPluginId);
-        if (last is not null && ReferenceEquals(last.Name, pluginName))
-        {
-            return last.Id;
-        }
-
-        int id = _source.Ids.Find(pluginName);
-        if (id >= 0)
-        {
-            // Only a name some generation held has an id: an unknown name is looked up by name each time.
-            Volatile.Write(ref _lastPluginId, new LastPluginId(pluginName, id));
-        }
-
-        return id;
-    }
-
     /// <summary>Counts a call by name on a generation on probation with automatic rollback; returns the plugin's id then, -1 otherwise.</summary>
     private int CountCall(PluginGeneration generation, string pluginName)
     {
@@ -292,13 +237,6 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
         int id = _source.Ids.Find(pluginName);
         monitor.Call(id);
         return id;
-    }
-
-    /// <summary>Counts a failed call on a generation on probation (an exception filter: never catches).</summary>
-    private static bool CountFailure(PluginGeneration generation, int pluginId, Exception exception)
-    {
-        generation.CountFailure(pluginId, exception);
-        return false;
     }
 
     /// <summary>Reads a completed task's result without knowing its type; <see langword="null"/> for a plain <see cref="Task"/>.</summary>
@@ -363,5 +301,4 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
     private protected override void OnEventHandlerFailed(string eventName, Exception exception)
         => Log.EventHandlerFailed(_host.Logger, eventName, exception);
 
-    private sealed record LastPluginId(string Name, int Id);
 }

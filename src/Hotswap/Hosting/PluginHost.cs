@@ -24,9 +24,13 @@ namespace Hotswap;
 /// </example>
 public abstract class PluginHost : IAsyncDisposable
 {
-    private protected PluginHost()
-    {
-    }
+    private readonly GenerationSource _source;
+
+    // The last plugin name a lambda call asked for, with its id: callers usually pass the same string
+    // object (a literal) every time, and then no hashing is needed.
+    private LastPluginId? _lastPluginId;
+
+    private protected PluginHost(GenerationSource source) => _source = source;
 
     /// <summary>Raised when a reload starts.</summary>
     public event EventHandler<ReloadingEventArgs>? Reloading;
@@ -238,8 +242,28 @@ public abstract class PluginHost : IAsyncDisposable
     /// string s = host.Invoke("world", static (IGreeter g, string name) => g.Greet(name), "you");
     /// </code>
     /// </example>
-    public abstract TResult Invoke<TContract, TState, TResult>(string pluginName, Func<TContract, TState, TResult> call, TState state)
-        where TContract : class;
+    /// <remarks>Not virtual, like the proxies' calls: a generic virtual method would cost a runtime lookup on every call.</remarks>
+    public TResult Invoke<TContract, TState, TResult>(string pluginName, Func<TContract, TState, TResult> call, TState state)
+        where TContract : class
+    {
+        ArgumentNullException.ThrowIfNull(pluginName);
+        ArgumentNullException.ThrowIfNull(call);
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
+        int id = PluginIdCached(pluginName);
+        if (generation.Monitor is not null)
+        {
+            return InvokeMonitored(generation, cell, id, pluginName, call, state);
+        }
+
+        try
+        {
+            return call(generation.GetExport<TContract>(id, pluginName), state);
+        }
+        finally
+        {
+            generation.Leases.Release(cell);
+        }
+    }
 
     /// <summary>
     /// Calls <paramref name="call"/> with the export of one plugin of the current generation, under
@@ -256,8 +280,32 @@ public abstract class PluginHost : IAsyncDisposable
     /// <exception cref="InvalidCastException">The plugin exports nothing, or nothing of type <typeparamref name="TContract"/>.</exception>
     /// <exception cref="InvalidOperationException">No generation is loaded yet.</exception>
     /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
-    public abstract void Invoke<TContract, TState>(string pluginName, Action<TContract, TState> call, TState state)
-        where TContract : class;
+    public void Invoke<TContract, TState>(string pluginName, Action<TContract, TState> call, TState state)
+        where TContract : class
+    {
+        ArgumentNullException.ThrowIfNull(pluginName);
+        ArgumentNullException.ThrowIfNull(call);
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
+        int id = PluginIdCached(pluginName);
+        if (generation.Monitor is not null)
+        {
+            _ = InvokeMonitored<TContract, (Action<TContract, TState> Call, TState State), int>(generation, cell, id, pluginName, static (c, s) =>
+            {
+                s.Call(c, s.State);
+                return 0;
+            }, (call, state));
+            return;
+        }
+
+        try
+        {
+            call(generation.GetExport<TContract>(id, pluginName), state);
+        }
+        finally
+        {
+            generation.Leases.Release(cell);
+        }
+    }
 
     /// <summary>
     /// Calls <see cref="Plugin.Invoke"/> on one plugin of the current generation and, when it
@@ -317,6 +365,55 @@ public abstract class PluginHost : IAsyncDisposable
     /// <returns>A task that completes when the host has stopped.</returns>
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>Forgets the remembered plugin name, so a disposed host keeps no caller's string.</summary>
+    private protected void ForgetPluginName() => Volatile.Write(ref _lastPluginId, null);
+
+    /// <summary>A lambda call on a generation on probation with automatic rollback: counted, and counted as failed when it throws.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static TResult InvokeMonitored<TContract, TState, TResult>(PluginGeneration generation, LeaseCell? cell, int id, string pluginName, Func<TContract, TState, TResult> call, TState state)
+        where TContract : class
+    {
+        generation.Monitor?.Call(id);
+        try
+        {
+            return call(generation.GetExport<TContract>(id, pluginName), state);
+        }
+        catch (Exception ex) when (CountFailure(generation, id, ex))
+        {
+            throw;
+        }
+        finally
+        {
+            generation.Leases.Release(cell);
+        }
+    }
+
+    /// <summary>Counts a failed call on a generation on probation (an exception filter: never catches).</summary>
+    private protected static bool CountFailure(PluginGeneration generation, int pluginId, Exception exception)
+    {
+        generation.CountFailure(pluginId, exception);
+        return false;
+    }
+
+    /// <summary>Gets the id of a plugin name, remembering the last name asked (by reference).</summary>
+    private int PluginIdCached(string pluginName)
+    {
+        LastPluginId? last = Volatile.Read(ref _lastPluginId);
+        if (last is not null && ReferenceEquals(last.Name, pluginName))
+        {
+            return last.Id;
+        }
+
+        int id = _source.Ids.Find(pluginName);
+        if (id >= 0)
+        {
+            // Only a name some generation held has an id: an unknown name is looked up by name each time.
+            Volatile.Write(ref _lastPluginId, new LastPluginId(pluginName, id));
+        }
+
+        return id;
+    }
+
     private protected void OnReloading(ReloadingEventArgs args) => Raise(Reloading, args);
 
     private protected void OnReloaded(ReloadedEventArgs args) => Raise(Reloaded, args);
@@ -354,4 +451,6 @@ public abstract class PluginHost : IAsyncDisposable
             }
         }
     }
+
+    private sealed record LastPluginId(string Name, int Id);
 }

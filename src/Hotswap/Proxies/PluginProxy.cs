@@ -11,7 +11,7 @@ namespace Hotswap;
 /// </summary>
 /// <typeparam name="TContract">The contract interface.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract class PluginProxy<TContract>
+public abstract class PluginProxy<TContract> : IProxyTarget
     where TContract : class
 {
     private readonly GenerationSource _source;
@@ -20,9 +20,12 @@ public abstract class PluginProxy<TContract>
     // The plugin's id, -1 until a generation holds the plugin (ids are only given to loaded names).
     private int _pluginId;
 
-    // The last generation whose export was checked to be a TContract. Written only when the
-    // generation changes, after _pluginId; a drained generation is cleared, so this pins nothing.
-    private PluginGeneration? _checked;
+    // What a call serves while nothing changes: the serving generation and the plugin's export in it,
+    // checked once to be a TContract. Written only by the generation source, when it switches
+    // generations (Retarget), so it never names anything but the generation serving now, and pins
+    // nothing of a generation that no longer serves. Null when the serving generation cannot be
+    // called this way: the call takes the checked path, which says why.
+    private Target? _target;
 
     /// <summary>Initializes the proxy.</summary>
     /// <param name="binding">The plugin to call, from <see cref="PluginHost.GetProxy{T}(string)"/>.</param>
@@ -33,6 +36,7 @@ public abstract class PluginProxy<TContract>
         _source = binding.Source;
         _pluginName = binding.PluginName;
         _pluginId = _source.Ids.Find(_pluginName);
+        _source.Track(this);
     }
 
     /// <summary>Leases the current generation and returns the plugin's export; dispose <paramref name="lease"/> when the call is over.</summary>
@@ -45,15 +49,59 @@ public abstract class PluginProxy<TContract>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected internal TContract Enter(out ProxyLease lease)
     {
-        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
-        lease = new ProxyLease(generation, cell, _pluginId);
-        if (generation == Volatile.Read(ref _checked))
+        // One read of a word only a switch writes, then the lease on that generation: a plain
+        // increment of this thread's cell and one read of the generation's state. A switch (or a
+        // probation's call counting) sends the call down the checked path.
+        Target? target = Volatile.Read(ref _target);
+        if (target is not null && target.Generation.Monitor is null && target.Generation.Leases.TryAcquireLocal(out LeaseCell? cell))
         {
-            // Checked for this generation: the id is in range and the export is a TContract.
-            return Unsafe.As<TContract>(Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(generation.Exports), _pluginId))!;
+            lease = new ProxyLease(target.Generation, cell, target.PluginId);
+            return target.Export;
         }
 
-        return EnterChecked(generation, cell, out lease);
+        return EnterSlow(out lease);
+    }
+
+    /// <summary>
+    /// The fast path of a synchronous call: leases the generation serving now in this thread's own
+    /// cell and returns the plugin's export, when nothing has changed since this thread's last call
+    /// (the same generation, not on probation with automatic rollback). Otherwise returns
+    /// <see langword="false"/> holding nothing, and the call takes <see cref="Enter"/>.
+    /// </summary>
+    /// <param name="target">The export of the plugin's current version.</param>
+    /// <param name="lease">The lease taken; dispose it when the call is over (returned or thrown).</param>
+    /// <returns><see langword="true"/> when the lease was taken.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected internal bool TryEnter([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TContract? target, out ProxyLocalLease lease)
+    {
+        Target? t = Volatile.Read(ref _target);
+        if (t is not null && t.Generation.Monitor is null && t.Leases.TryAcquireOwn(out LeaseCell? cell))
+        {
+            lease = new ProxyLocalLease(cell);
+            target = t.Export;
+            return true;
+        }
+
+        lease = default;
+        target = null;
+        return false;
+    }
+
+    /// <summary>Points the proxy at the generation serving now; called by the generation source on every switch, one at a time.</summary>
+    /// <param name="generation">The generation serving, or <see langword="null"/> when none does.</param>
+    void IProxyTarget.Retarget(PluginGeneration? generation)
+    {
+        Target? target = null;
+        if (generation is not null)
+        {
+            int id = _pluginId >= 0 ? _pluginId : _source.Ids.Find(_pluginName);
+            if ((uint)id < (uint)generation.Exports.Length && generation.Exports[id] is TContract export)
+            {
+                target = new Target(generation, export, id);
+            }
+        }
+
+        Volatile.Write(ref _target, target);
     }
 
     /// <summary>Returns a task that completes as <paramref name="task"/> does, holding <paramref name="lease"/> until then.</summary>
@@ -168,6 +216,12 @@ public abstract class PluginProxy<TContract>
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    private TContract EnterSlow(out ProxyLease lease)
+    {
+        PluginGeneration generation = _source.AcquireLocal(out LeaseCell? cell);
+        return EnterChecked(generation, cell, out lease);
+    }
+
     private TContract EnterChecked(PluginGeneration generation, LeaseCell? cell, out ProxyLease lease)
     {
         TContract target;
@@ -189,18 +243,18 @@ public abstract class PluginProxy<TContract>
         }
 
         lease = new ProxyLease(generation, cell, id);
-        if (generation.Monitor is { } monitor)
-        {
-            // On probation with automatic rollback: every call comes here and is counted, until the
-            // monitor is removed and the next call caches the generation.
-            monitor.Call(id);
-        }
-        else if ((uint)id < (uint)generation.Exports.Length && generation.Exports[id] == target)
-        {
-            // The fast path reads the export by id: remember the generation only when the id finds it.
-            Volatile.Write(ref _checked, generation);
-        }
 
+        // On probation with automatic rollback every call comes here and is counted, until the monitor is removed.
+        generation.Monitor?.Call(id);
         return target;
+    }
+
+    /// <summary>The generation a proxy serves and the plugin's export in it; immutable.</summary>
+    private sealed class Target(PluginGeneration generation, TContract export, int pluginId)
+    {
+        public readonly PluginGeneration Generation = generation;
+        public readonly LeaseCounter Leases = generation.Leases;
+        public readonly TContract Export = export;
+        public readonly int PluginId = pluginId;
     }
 }
