@@ -19,6 +19,7 @@ public sealed partial class PluginContractGenerator
         private const string Target = "__hsTarget";
         private const string FastTarget = "__hsFastTarget";
         private const string FastLease = "__hsFastLease";
+        private const string Checked = "__hsChecked";
         private const string Lease = "__hsLease";
         private const string Result = "__hsResult";
         private const string State = "__hsState";
@@ -134,7 +135,7 @@ public sealed partial class PluginContractGenerator
                     WriteEnumerate(writer, method.Kind, method.ElementType, method.Parameters, $"{Call(method, "t")}.{method.Name}{typeArguments}(", ")");
                     break;
                 default:
-                    WriteLeased(writer, contract, invoke, method.Kind == ReturnKind.Void ? null : method.ReturnType);
+                    WriteLeased(writer, contract, invoke, method.Kind == ReturnKind.Void ? null : method.ReturnType, Declarations(method.Parameters), Arguments(method.Parameters));
                     break;
             }
 
@@ -178,7 +179,7 @@ public sealed partial class PluginContractGenerator
 
                         break;
                     default:
-                        WriteLeased(writer, contract, access, property.Type);
+                        WriteLeased(writer, contract, access, property.Type, Declarations(property.Parameters), Arguments(property.Parameters));
                         break;
                 }
 
@@ -193,7 +194,7 @@ public sealed partial class PluginContractGenerator
                 }
 
                 writer.Line("set").OpenBlock();
-                WriteLeased(writer, contract, access + " = value", null);
+                WriteLeased(writer, contract, access + " = value", null, Join(Declarations(property.Parameters), property.Type + " value"), Join(Arguments(property.Parameters), "value"));
                 writer.CloseBlock();
             }
 
@@ -212,10 +213,12 @@ public sealed partial class PluginContractGenerator
         /// whether the call returned (a call that threw counts as failed for automatic rollback).
         /// A flag rather than an exception filter: a filter costs the call about a nanosecond.
         /// </summary>
-        private static void WriteLeased(SourceWriter writer, ContractModel contract, string invoke, string? returnType)
+        private static void WriteLeased(SourceWriter writer, ContractModel contract, string invoke, string? returnType, string declarations, string arguments)
         {
             // The fast path: this thread's previous call was on the same generation, not on probation.
-            // No failure to count there, so no flag; anything else takes Enter below.
+            // No failure to count there, so no flag; anything else takes the checked path, out of line so
+            // that its lease is not set up on the fast path (the local function redeclares the parameters,
+            // so it captures nothing but this and allocates nothing).
             writer.Line($"if (TryEnter(out {contract.Name}? {FastTarget}, out global::Hotswap.ProxyLocalLease {FastLease}))")
                 .OpenBlock()
                 .Line("try")
@@ -232,8 +235,13 @@ public sealed partial class PluginContractGenerator
                 .Line($"{FastLease}.Dispose();")
                 .CloseBlock()
                 .CloseBlock()
-                .Line();
-            writer.Line(Enter(contract))
+                .Line()
+                .Line((returnType is null ? "" : "return ") + $"{Checked}({arguments});")
+                .Line()
+                .Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]")
+                .Line($"{returnType ?? "void"} {Checked}({declarations})")
+                .OpenBlock()
+                .Line(Enter(contract))
                 .Line($"bool {Done} = false;")
                 .Line("try")
                 .OpenBlock();
@@ -253,8 +261,11 @@ public sealed partial class PluginContractGenerator
                 .Line("finally")
                 .OpenBlock()
                 .Line($"{Lease}.Dispose({Done});")
+                .CloseBlock()
                 .CloseBlock();
         }
+
+        private static string Join(string first, string second) => first.Length == 0 ? second : first + ", " + second;
 
         /// <summary>A call that returns a task: the lease goes to <c>Track</c>, which releases it when the task completes.</summary>
         private static void WriteTracked(SourceWriter writer, ContractModel contract, string type, string invoke)
