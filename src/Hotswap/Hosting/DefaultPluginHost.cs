@@ -28,11 +28,6 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
 
     public DefaultPluginHost(PluginHostOptions options)
     {
-        if (options.PluginsRoot is not null)
-        {
-            StartupWarmUp.Start(); // the first load's framework code, made ready while this host is built
-        }
-
         ILoggerFactory loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _source = new GenerationSource(loggerFactory.CreateLogger("Hotswap.PluginHost"));
         _host = new HostRuntime(options, _source, loggerFactory, ObserveTelemetry);
