@@ -10,6 +10,11 @@ internal sealed class HostRuntime
 {
     public HostRuntime(PluginHostOptions options, GenerationSource source, ILoggerFactory loggerFactory, Func<HostTelemetry.Observation> observe)
     {
+        if (!string.IsNullOrWhiteSpace(options.PluginsRoot))
+        {
+            StartupWarmUp.Start(); // first, so the first load's framework code gets ready while the rest of the host is built
+        }
+
         Telemetry = new HostTelemetry(options.MeterFactory, observe);
         Root = string.IsNullOrWhiteSpace(options.PluginsRoot) ? null : Path.GetFullPath(options.PluginsRoot);
         Time = options.TimeProvider;

@@ -21,6 +21,8 @@ namespace Hotswap;
 /// </remarks>
 internal sealed class VersionPublisher
 {
+    private const int CopyBufferSize = 81920;
+
     private static readonly string[] s_alwaysExcluded = ["Hotswap.Abstractions.dll", "Hotswap.Abstractions.pdb", "Hotswap.Abstractions.xml"];
 
     private readonly string _source;
@@ -166,26 +168,66 @@ internal sealed class VersionPublisher
     }
 
     /// <summary>Copies every file into the staging folder; each copy is hashed as written and flushed to disk.</summary>
-    private async Task<List<PluginManifestFile>> StageAsync(List<string> files, CancellationToken cancellationToken)
+    /// <remarks>
+    /// One pass per file: each chunk read from the build output is hashed and written, so what is
+    /// hashed is exactly what was written, and nothing just written is read back. The copies are
+    /// flushed together once all are written (<see cref="Durable.FlushFiles"/>), before the manifest. The copy keeps
+    /// the source's permissions and modification time, as <see cref="File.Copy(string, string)"/>
+    /// did. Synchronous reads and writes: a build output is local and small, and an asynchronous
+    /// file stream on Unix only moves the same system calls to the thread pool.
+    /// </remarks>
+    private Task<List<PluginManifestFile>> StageAsync(List<string> files, CancellationToken cancellationToken)
     {
         var listed = new List<PluginManifestFile>(files.Count);
-        foreach (string file in files)
+        var copies = new List<FileStream>(files.Count);
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
         {
-            string relative = PluginLayout.ToManifestPath(_source, file);
-            string target = Path.Combine(_staging, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!); // target is inside staging, so it has a parent.
-            File.Copy(file, target);
-            var copy = new FileStream(target, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, useAsync: true);
-            await using (copy.ConfigureAwait(false))
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (string file in files)
             {
-                byte[] hash = await SHA256.HashDataAsync(copy, cancellationToken).ConfigureAwait(false);
-                Durable.FlushFile(copy);
-                listed.Add(new PluginManifestFile { Path = relative, Size = copy.Length, Sha256 = Convert.ToHexStringLower(hash) });
+                cancellationToken.ThrowIfCancellationRequested();
+                string relative = PluginLayout.ToManifestPath(_source, file);
+                string target = Path.Combine(_staging, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!); // target is inside staging, so it has a parent.
+                using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+                var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+                if (!OperatingSystem.IsWindows())
+                {
+                    create.UnixCreateMode = File.GetUnixFileMode(input.SafeFileHandle);
+                }
+
+                var copy = new FileStream(target, create);
+                copies.Add(copy);
+                long size = 0;
+                int read;
+                while ((read = input.Read(buffer)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    copy.Write(buffer, 0, read);
+                    size += read;
+                }
+
+                File.SetLastWriteTimeUtc(copy.SafeFileHandle, File.GetLastWriteTimeUtc(input.SafeFileHandle));
+                listed.Add(new PluginManifestFile { Path = relative, Size = size, Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()) });
             }
+
+            // Every copy flushed before anything names it (the manifest, the rename into place).
+            copies.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            Durable.FlushFiles(copies);
+        }
+        finally
+        {
+            foreach (FileStream copy in copies)
+            {
+                copy.Dispose();
+            }
+
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
 
         listed.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
-        return listed;
+        return Task.FromResult(listed);
     }
 
     /// <summary>
@@ -285,7 +327,17 @@ internal sealed class VersionPublisher
     {
         if (TryMoveDirectory(_staging, final))
         {
-            Durable.FlushDirectory(_pluginDirectory);
+            // Without a flip following, the rename must be durable before the publish returns. With
+            // one, the flip's own flushes make it durable, and in order: the temporary current
+            // file is flushed first (on ext4 that commits the running journal transaction, this
+            // rename included; on XFS it forces the log past it), a journal or log never replays
+            // the later flip without this earlier rename, and the plugin folder is flushed after
+            // the flip, which covers both names. So current never names a folder lost in a crash.
+            if (!_settings.Activate)
+            {
+                Durable.FlushDirectory(_pluginDirectory);
+            }
+
             return manifest;
         }
 

@@ -21,7 +21,7 @@ namespace Hotswap;
 /// </para>
 /// <para>
 /// <b>Never stalled by a finalizer.</b> One blocked finalizer anywhere in the process would stop
-/// <see cref="GC.WaitForPendingFinalizers"/> forever. The wait runs on its own task, bounded on the
+/// <see cref="GC.WaitForPendingFinalizers"/> forever. The wait runs on a pool thread, bounded on the
 /// wall clock; while it has not returned, no new wait starts, the loop goes on, and a version
 /// reported stuck says that the finalizer thread is blocked.
 /// </para>
@@ -192,7 +192,11 @@ internal sealed class UnloadWatchdog
         {
             // A blocked finalizer would block this wait forever: it runs on a task of its own, and
             // no second one starts until it returns.
-            _finalizers = Task.Factory.StartNew(GC.WaitForPendingFinalizers, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            // On a pool thread, not a thread of its own: the wait is short when nothing blocks the
+            // finalizer thread, and a dedicated thread per round cost a thread's start (and a
+            // thread in the process's count) for every collection. A finalizer that blocks keeps
+            // one pool thread waiting, as it kept the dedicated one, and no second wait starts.
+            _finalizers = Task.Run(GC.WaitForPendingFinalizers);
         }
 
         try
