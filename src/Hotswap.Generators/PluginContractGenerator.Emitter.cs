@@ -135,7 +135,7 @@ public sealed partial class PluginContractGenerator
                     WriteEnumerate(writer, method.Kind, method.ElementType, method.Parameters, $"{Call(method, "t")}.{method.Name}{typeArguments}(", ")");
                     break;
                 default:
-                    WriteLeased(writer, contract, invoke, method.Kind == ReturnKind.Void ? null : method.ReturnType, Declarations(method.Parameters), Arguments(method.Parameters));
+                    WriteLeased(writer, contract, t => $"{Call(method, t)}.{method.Name}{typeArguments}({Arguments(method.Parameters)})", method.Kind == ReturnKind.Void ? null : method.ReturnType, method.ReturnAttributes, Declarations(method.Parameters), Arguments(method.Parameters));
                     break;
             }
 
@@ -150,7 +150,8 @@ public sealed partial class PluginContractGenerator
             }
 
             string declared = property.IsIndexer ? $"this[{Declarations(property.Parameters)}]" : property.Name;
-            string access = property.IsIndexer ? $"{Call(property, Target)}[{Arguments(property.Parameters)}]" : $"{Call(property, Target)}.{property.Name}";
+            string Access(string target) => property.IsIndexer ? $"{Call(property, target)}[{Arguments(property.Parameters)}]" : $"{Call(property, target)}.{property.Name}";
+            string access = Access(Target);
             writer.Line($"{property.Type} {property.Face}.{declared}")
                 .OpenBlock();
             if (property.Getter is { } getter)
@@ -179,7 +180,7 @@ public sealed partial class PluginContractGenerator
 
                         break;
                     default:
-                        WriteLeased(writer, contract, access, property.Type, Declarations(property.Parameters), Arguments(property.Parameters));
+                        WriteLeased(writer, contract, Access, property.Type, getter.Attributes.Concat(property.Attributes.Where(static a => IsAttribute(a, "NotNull") || IsAttribute(a, "MaybeNull"))), Declarations(property.Parameters), Arguments(property.Parameters));
                         break;
                 }
 
@@ -194,7 +195,8 @@ public sealed partial class PluginContractGenerator
                 }
 
                 writer.Line("set").OpenBlock();
-                WriteLeased(writer, contract, access + " = value", null, Join(Declarations(property.Parameters), property.Type + " value"), Join(Arguments(property.Parameters), "value"));
+                string value = string.Concat(setter.Attributes.Concat(property.Attributes.Where(static a => IsAttribute(a, "AllowNull") || IsAttribute(a, "DisallowNull"))).Select(static a => $"[{a}] ")) + property.Type + " value";
+                WriteLeased(writer, contract, t => Access(t) + " = value", null, [], Join(Declarations(property.Parameters), value), Join(Arguments(property.Parameters), "value"));
                 writer.CloseBlock();
             }
 
@@ -213,8 +215,9 @@ public sealed partial class PluginContractGenerator
         /// whether the call returned (a call that threw counts as failed for automatic rollback).
         /// A flag rather than an exception filter: a filter costs the call about a nanosecond.
         /// </summary>
-        private static void WriteLeased(SourceWriter writer, ContractModel contract, string invoke, string? returnType, string declarations, string arguments)
+        private static void WriteLeased(SourceWriter writer, ContractModel contract, Func<string, string> invokeOn, string? returnType, IEnumerable<string> returnAttributes, string declarations, string arguments)
         {
+            string invoke = invokeOn(Target);
             // The fast path: this thread's previous call was on the same generation, not on probation.
             // No failure to count there, so no flag; anything else takes the checked path, out of line so
             // that its lease is not set up on the fast path (the local function redeclares the parameters,
@@ -223,7 +226,7 @@ public sealed partial class PluginContractGenerator
                 .OpenBlock()
                 .Line("try")
                 .OpenBlock()
-                .Line((returnType is null ? "" : "return ") + invoke.Replace(Target, FastTarget) + ";");
+                .Line((returnType is null ? "" : "return ") + invokeOn(FastTarget) + ";");
             if (returnType is null)
             {
                 writer.Line("return;");
@@ -238,8 +241,13 @@ public sealed partial class PluginContractGenerator
                 .Line()
                 .Line((returnType is null ? "" : "return ") + $"{Checked}({arguments});")
                 .Line()
-                .Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]")
-                .Line($"{returnType ?? "void"} {Checked}({declarations})")
+                .Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+            foreach (string attribute in returnAttributes)
+            {
+                writer.Line($"[return: {attribute}]"); // the member's nullability, so its return keeps the flow state
+            }
+
+            writer.Line($"{returnType ?? "void"} {Checked}({declarations})")
                 .OpenBlock()
                 .Line(Enter(contract))
                 .Line($"bool {Done} = false;")
@@ -266,6 +274,13 @@ public sealed partial class PluginContractGenerator
         }
 
         private static string Join(string first, string second) => first.Length == 0 ? second : first + ", " + second;
+
+        /// <summary>Whether an attribute (as written on a member, possibly with arguments) is the nullable-analysis attribute of that name.</summary>
+        private static bool IsAttribute(string attribute, string name)
+        {
+            string bare = attribute.Split('(')[0];
+            return bare == "global::System.Diagnostics.CodeAnalysis." + name || bare == "global::System.Diagnostics.CodeAnalysis." + name + "Attribute";
+        }
 
         /// <summary>A call that returns a task: the lease goes to <c>Track</c>, which releases it when the task completes.</summary>
         private static void WriteTracked(SourceWriter writer, ContractModel contract, string type, string invoke)

@@ -53,7 +53,7 @@ public abstract class PluginProxy<TContract> : IProxyTarget
         // increment of this thread's cell and one read of the generation's state. A switch (or a
         // probation's call counting) sends the call down the checked path.
         Target? target = Volatile.Read(ref _target);
-        if (target is not null && target.Generation.Monitor is null && target.Generation.Leases.TryAcquireLocal(out LeaseCell? cell))
+        if (target is not null && target.Generation == _source.Current && target.Generation.Monitor is null && target.Generation.Leases.TryAcquireLocal(out LeaseCell? cell))
         {
             lease = new ProxyLease(target.Generation, cell, target.PluginId);
             return target.Export;
@@ -74,8 +74,11 @@ public abstract class PluginProxy<TContract> : IProxyTarget
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected internal bool TryEnter([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TContract? target, out ProxyLocalLease lease)
     {
+        // The target must be the generation serving now: while a switch retargets the proxies one by one,
+        // a proxy not yet retargeted must not serve the previous generation to a thread that has already
+        // seen the new one (a switch is one atomic write for every caller, proxies included).
         Target? t = Volatile.Read(ref _target);
-        if (t is not null && t.Generation.Monitor is null && t.Leases.TryAcquireOwn(out LeaseCell? cell))
+        if (t is not null && t.Generation == _source.Current && t.Generation.Monitor is null && t.Leases.TryAcquireOwn(out LeaseCell? cell))
         {
             lease = new ProxyLocalLease(cell);
             target = t.Export;

@@ -64,6 +64,31 @@ public sealed class ProxyGeneratorTests
         """;
 
     [Fact]
+    public void Generator_NullabilityAttributesAndNamesLikeItsOwn_CompileWithoutWarnings()
+    {
+        // The fast path and the out-of-line checked path of each member keep the member's nullability
+        // (a warning is an error in a project with TreatWarningsAsErrors), and a parameter whose name
+        // starts like the generator's own locals is passed as it is.
+        GeneratorOutcome outcome = GeneratorHarness.Run("""
+            using System.Diagnostics.CodeAnalysis;
+            namespace Demo;
+            [Hotswap.PluginContract]
+            public interface INullable
+            {
+                [AllowNull] string Name { get; set; }
+                [DisallowNull] string? Other { get; set; }
+                [NotNull] string? Kept { get; set; }
+                [return: NotNull] string? Get();
+                int Clash(int __hsTargetX, int __hsFastTargetY);
+            }
+            """);
+
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompileErrors);
+        Assert.Empty(outcome.Output.GetDiagnostics().Where(static d => d.Severity == DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
     public void Generator_EveryShape_EmitsAProxyThatCompiles()
     {
         GeneratorOutcome outcome = GeneratorHarness.Run(AllShapes);
