@@ -71,23 +71,7 @@ internal sealed class LeaseCounter
     public bool TryAcquireLocal(out LeaseCell? cell)
     {
         LeaseCell? c = LeaseSlot.t_cell;
-        if (c is not null && c.Counter == this)
-        {
-            // The thread owns the cell: a plain increment, ordered before the state read by the
-            // volatile accesses; the retiring side's process-wide barrier supplies the fence.
-            Volatile.Write(ref c.Count, c.Count + 1);
-            if (Volatile.Read(ref _state) == Serving)
-            {
-                cell = c;
-                return true;
-            }
-
-            ReleaseLocal(c);
-            cell = null;
-            return false;
-        }
-
-        return TryAcquireRebind(out cell);
+        return c is not null && c.Counter == this ? TryCount(c, out cell) : TryAcquireRebind(out cell);
     }
 
     /// <summary>
@@ -103,16 +87,27 @@ internal sealed class LeaseCounter
         LeaseCell? c = LeaseSlot.t_cell;
         if (c is not null && c.Counter == this)
         {
-            Volatile.Write(ref c.Count, c.Count + 1);
-            if (Volatile.Read(ref _state) == Serving)
-            {
-                cell = c;
-                return true;
-            }
-
-            ReleaseLocal(c);
+            return TryCount(c, out cell);
         }
 
+        cell = null;
+        return false;
+    }
+
+    /// <summary>Counts a lease in the thread's own cell, which counts this counter; backs off when the counter has retired.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryCount(LeaseCell c, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LeaseCell? cell)
+    {
+        // The thread owns the cell: a plain increment, ordered before the state read by the
+        // volatile accesses; the retiring side's process-wide barrier supplies the fence.
+        Volatile.Write(ref c.Count, c.Count + 1);
+        if (Volatile.Read(ref _state) == Serving)
+        {
+            cell = c;
+            return true;
+        }
+
+        ReleaseLocal(c);
         cell = null;
         return false;
     }
