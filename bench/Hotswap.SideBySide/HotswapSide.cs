@@ -45,12 +45,13 @@ internal sealed class HotswapSide : IAsyncDisposable
     /// <summary>Publishes <paramref name="build"/> into a fresh plugins root and loads a host on it.</summary>
     /// <param name="build">The build published first.</param>
     /// <param name="watch">Whether the host watches its plugins root.</param>
+    /// <param name="precompile">Whether new versions are compiled before they serve (<see cref="PluginHostOptions.Precompile"/>, on by default).</param>
     /// <returns>The loaded side.</returns>
-    public static async Task<HotswapSide> CreateAsync(int build, bool watch)
+    public static async Task<HotswapSide> CreateAsync(int build, bool watch, bool precompile = true)
     {
         string root = SidePaths.CreateTemp("hotswap");
         await PublishAsync(root, build, activate: true).ConfigureAwait(false);
-        PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root, Watch = watch });
+        PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root, Watch = watch, Precompile = precompile });
         var side = new HotswapSide(root, host);
         (await host.LoadAsync().ConfigureAwait(false)).EnsureSuccess();
         return side;

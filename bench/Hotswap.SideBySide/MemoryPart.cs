@@ -17,9 +17,9 @@ internal static class MemoryPart
     {
         string reloads = options.Reloads.ToString(CultureInfo.InvariantCulture);
         Console.Error.WriteLine($"// memory: {reloads} reloads, Hotswap child");
-        Dictionary<int, (long Anon, long Threads)> hotswap = Parse(await Child.RunAsync("memory-hotswap", reloads));
+        Dictionary<int, (long Anon, long Threads, long GcKiB)> hotswap = Parse(await Child.RunAsync("memory-hotswap", reloads));
         Console.Error.WriteLine($"// memory: {reloads} reloads, McMaster child");
-        Dictionary<int, (long Anon, long Threads)> mcmaster = Parse(await Child.RunAsync("memory-mcmaster", reloads));
+        Dictionary<int, (long Anon, long Threads, long GcKiB)> mcmaster = Parse(await Child.RunAsync("memory-mcmaster", reloads));
 
         int last = options.Reloads;
         int from = last >= 2000 ? 1000 : last >= Every ? Math.Max(Every, last / 2 / Every * Every) : 0;
@@ -35,6 +35,7 @@ internal static class MemoryPart
             $"{mcmaster[threadsAt].Threads} ({mcmaster[last].Threads})",
             "`Threads` in /proc/self/status of the same child processes");
         report.Note("memory curve, MiB of anonymous memory per 500 reloads: Hotswap " + Curve(hotswap) + "; McMaster " + Curve(mcmaster) + ".");
+        report.Note("of which committed by the GC (`GC.GetGCMemoryInfo().TotalCommittedBytes`), MiB per 500 reloads: Hotswap " + GcCurve(hotswap) + "; McMaster " + GcCurve(mcmaster) + ".");
     }
 
     /// <summary>The child's side: reload <paramref name="reloads"/> times, sampling every 500.</summary>
@@ -85,32 +86,35 @@ internal static class MemoryPart
 
     private static void Print(int reload)
     {
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Sample}{reload} {ProcessStats.AnonymousKiB()} {ProcessStats.Threads()}"));
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Sample}{reload} {ProcessStats.AnonymousKiB()} {ProcessStats.Threads()} {GC.GetGCMemoryInfo().TotalCommittedBytes / 1024}"));
         Console.Error.WriteLine($"//   {reload} reloads");
     }
 
-    private static Dictionary<int, (long Anon, long Threads)> Parse(string output)
+    private static Dictionary<int, (long Anon, long Threads, long GcKiB)> Parse(string output)
     {
-        var samples = new Dictionary<int, (long, long)>();
+        var samples = new Dictionary<int, (long, long, long)>();
         foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (line.StartsWith(Sample, StringComparison.Ordinal))
             {
                 string[] parts = line[Sample.Length..].Split(' ');
-                samples[int.Parse(parts[0], CultureInfo.InvariantCulture)] = (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
+                samples[int.Parse(parts[0], CultureInfo.InvariantCulture)] = (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture));
             }
         }
 
         return samples;
     }
 
-    private static string Describe(Dictionary<int, (long Anon, long Threads)> samples, int from, int to)
+    private static string Describe(Dictionary<int, (long Anon, long Threads, long GcKiB)> samples, int from, int to)
     {
         double a = samples[from].Anon / 1024.0;
         double b = samples[to].Anon / 1024.0;
         return string.Create(CultureInfo.InvariantCulture, $"{a:0.0} -> {b:0.0} MiB ({b - a:+0.0;-0.0} MiB)");
     }
 
-    private static string Curve(Dictionary<int, (long Anon, long Threads)> samples)
+    private static string GcCurve(Dictionary<int, (long Anon, long Threads, long GcKiB)> samples)
+        => string.Join(", ", samples.OrderBy(s => s.Key).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Value.GcKiB / 1024.0:0.0}")));
+
+    private static string Curve(Dictionary<int, (long Anon, long Threads, long GcKiB)> samples)
         => string.Join(", ", samples.OrderBy(s => s.Key).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Value.Anon / 1024.0:0.0}")));
 }

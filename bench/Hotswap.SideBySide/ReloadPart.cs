@@ -16,8 +16,11 @@ internal static class ReloadPart
     public static async Task RunReloadAsync(SideOptions options, SideReport report)
     {
         await using HotswapSide hotswap = await HotswapSide.CreateAsync(1, watch: false);
+        await using HotswapSide lazy = await HotswapSide.CreateAsync(1, watch: false, precompile: false);
         using McMasterSide mcmaster = McMasterSide.Create(1, watch: false);
         var reloadH = new List<double>();
+        var reloadLazy = new List<double>();
+        var durationLazy = new List<double>();
         var reloadM = new List<double>();
         var settleH = new List<double>();
         var settleLoopH = new List<double>();
@@ -34,6 +37,15 @@ internal static class ReloadPart
             // Every other pair, Hotswap's old context is watched by McMaster's users' loop instead
             // of Hotswap's own event: the same loop for both.
             bool loop = pair % 4 >= 2;
+
+            // Hotswap with Precompile off (the new version's methods compiled on their first calls,
+            // as the peer's are), first or last in the pair in turn; its old context is awaited
+            // outside the time.
+            if (pair % 2 == 0)
+            {
+                await ReloadLazyAsync();
+            }
+
             for (int turn = 0; turn < 2; turn++)
             {
                 if ((turn == 0) == (pair % 2 == 0))
@@ -104,9 +116,36 @@ internal static class ReloadPart
                     }
                 }
             }
+
+            if (pair % 2 == 1)
+            {
+                await ReloadLazyAsync();
+            }
+
+            async Task ReloadLazyAsync()
+            {
+                string version = await lazy.PublishAsync(build, activate: false);
+                lazy.Activate(version);
+                long unloaded = lazy.UnloadedCount;
+                long start = Stopwatch.GetTimestamp();
+                ReloadResult result = await lazy.Host.ReloadAsync();
+                result.EnsureSuccess();
+                while (lazy.Proxy.Build() != build)
+                {
+                }
+
+                long answered = Stopwatch.GetTimestamp();
+                await lazy.WaitUnloadedAsync(unloaded + 1, s_unloadTimeout);
+                if (measured)
+                {
+                    reloadLazy.Add(Stopwatch.GetElapsedTime(start, answered).TotalMilliseconds);
+                    durationLazy.Add(result.Duration.TotalMilliseconds);
+                }
+            }
         }
 
         report.Add("reload of a new build already in place, until the new version answers", "ms", Stats.Median(reloadH), Stats.Median(reloadM), $"median of {options.Rounds} interleaved rounds; `ReloadAsync` / `loader.Reload()` (its handler included), then calls until the new build answers; Hotswap's own `ReloadResult.Duration`: median {Stats.Median(durationH):0.000} ms");
+        report.Add("reload, until the new version answers, Hotswap with `Precompile = false` (its methods compiled on their first calls, as the peer's are)", "ms", Stats.Median(reloadLazy), Stats.Median(reloadM), $"the same {options.Rounds} rounds, a third host on its own root taking its turn first or last in each pair; Hotswap's own `ReloadResult.Duration`: median {Stats.Median(durationLazy):0.000} ms");
         report.Add("settle until every old context is dead, each library's own way", "ms", Stats.Median(settleH), Stats.Median(settleM), $"half of the same rounds ({settleH.Count}), from the reload's start; Hotswap: its own proof (the `Unloaded` event); McMaster (it has none): the user's loop, `GC.Collect()` + `WaitForPendingFinalizers()` until a weak reference to the old context is dead (median {Stats.Median(collectionsM):0} collections after `Reload()`'s own)");
         report.Add("settle until every old context is dead, the same loop for both", "ms", Stats.Median(settleLoopH), Stats.Median(settleLoopM), $"the other half of the rounds ({settleLoopH.Count}): the same user loop on a weak reference to each library's old context, started once the new build answered (Hotswap's own watchdog runs too)");
     }

@@ -298,6 +298,11 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
 
     void IHostEvents.OnStatusChanged() => _background.WriteStatus();
 
+    void IHostEvents.OnServingChanged() => _background.QueueStatusWrite();
+
+    /// <summary>Gets what runs beside the host (for tests: its status writes).</summary>
+    internal HostBackground Background => _background;
+
     private protected override void OnEventHandlerFailed(string eventName, Exception exception)
         => Log.EventHandlerFailed(_host.Logger, eventName, exception);
 

@@ -17,6 +17,7 @@ internal sealed class HostBackground
     private bool _statusStarted;
     private bool _watchStarted;
     private bool _stopped;
+    private int _writeQueued;
 
     /// <param name="host">What the host's parts share.</param>
     /// <param name="options">The host's options (the watcher's settings).</param>
@@ -78,6 +79,35 @@ internal sealed class HostBackground
             WriteLocked();
         }
     }
+
+    /// <summary>
+    /// Writes the host's status soon, on the thread pool, if it changed: what a switch calls, so that
+    /// the file's write and rename (on ext4, a rename over the old file starts its writeback) are never
+    /// part of a reload. Requests that come while one is queued share it: the write takes its snapshot
+    /// when it runs, so it holds every change requested before it. Never throws.
+    /// </summary>
+    /// <remarks>
+    /// Until it runs, the file still names the versions the reload was about to load (written before
+    /// discovery ended) and the ones serving before: a prune reading it keeps both, never less.
+    /// </remarks>
+    public void QueueStatusWrite()
+    {
+        if (Interlocked.Exchange(ref _writeQueued, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static background =>
+                {
+                    Volatile.Write(ref background._writeQueued, 0); // a request from now on queues another write, which snapshots after it
+                    background.WriteStatus();
+                    background.StatusWritten?.Invoke();
+                },
+                this,
+                preferLocal: false);
+        }
+    }
+
+    /// <summary>Raised after each write that <see cref="QueueStatusWrite"/> queued (for tests).</summary>
+    internal event Action? StatusWritten;
 
     /// <summary>Stops the watcher (first: no new reload starts).</summary>
     public void StopWatching()

@@ -18,6 +18,9 @@ internal interface IHostEvents
 
     void OnRolledBack(RolledBackEventArgs args);
 
-    /// <summary>Something the host status reports changed (a version retired, unloaded or stuck).</summary>
+    /// <summary>Something the host status reports changed (a version retired, unloaded or stuck): written before this returns.</summary>
     void OnStatusChanged();
+
+    /// <summary>The serving generation changed after a switch: the status is written soon, off the reload's path.</summary>
+    void OnServingChanged();
 }

@@ -8,9 +8,9 @@ namespace Hotswap;
 internal static class PluginLoader
 {
     /// <summary>Checks the folder and every assembly the plugin needs. Throws <see cref="PluginLoadException"/> (phase Verify).</summary>
-    public static async Task<PluginVersion> VerifyAsync(DiscoveredPlugin plugin, HostAssemblies host, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
+    public static PluginVersion Verify(DiscoveredPlugin plugin, HostAssemblies host, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
     {
-        VerificationResult result = await PluginVerifier.VerifyAsync(plugin.VersionDirectory, trustedKeys, cancellationToken).ConfigureAwait(false);
+        VerificationResult result = PluginVerifier.Verify(plugin.VersionDirectory, trustedKeys, cancellationToken);
         if (!result.IsValid)
         {
             VerificationProblem first = result.Problems[0];

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -10,12 +11,24 @@ namespace Hotswap;
 /// </summary>
 internal static class PluginVerifier
 {
-    /// <summary>Checks one version folder; every problem found names its file.</summary>
+    /// <summary>Checks one version folder on the thread pool; every problem found names its file.</summary>
     public static Task<VerificationResult> VerifyAsync(string versionDirectory, CancellationToken cancellationToken)
         => VerifyAsync(versionDirectory, trustedKeys: null, cancellationToken);
 
-    /// <summary>Checks one version folder and, with trusted keys, its signature; every problem found names its file.</summary>
-    public static async Task<VerificationResult> VerifyAsync(string versionDirectory, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
+    /// <summary>Checks one version folder and, with trusted keys, its signature, on the thread pool; every problem found names its file.</summary>
+    public static Task<VerificationResult> VerifyAsync(string versionDirectory, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
+        => Task.Run(() => Verify(versionDirectory, trustedKeys, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Checks one version folder and, with trusted keys, its signature, on the calling thread (a
+    /// reload, already on the thread pool); every problem found names its file.
+    /// </summary>
+    /// <remarks>
+    /// Synchronous on purpose: a version folder is local files, which the platform reads synchronously
+    /// even through an asynchronous stream on Linux (on a pool thread, with a hop per read). Reading
+    /// them here, in one pass per file, is what keeps a reload's verification short.
+    /// </remarks>
+    public static VerificationResult Verify(string versionDirectory, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
     {
         string directory = Path.GetFullPath(versionDirectory);
         var problems = new List<VerificationProblem>();
@@ -111,23 +124,10 @@ internal static class PluginVerifier
                 continue;
             }
 
-            if (!File.Exists(full))
+            cancellationToken.ThrowIfCancellationRequested();
+            if (CheckFile(full, file, cancellationToken) is { } problem)
             {
-                problems.Add(new(full, SR.FileMissing));
-                continue;
-            }
-
-            long size = new FileInfo(full).Length;
-            if (size != file.Size)
-            {
-                problems.Add(new(full, SR.FileSizeMismatch(size, file.Size)));
-                continue;
-            }
-
-            string hash = await HashFileAsync(full, cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(hash, file.Sha256, StringComparison.OrdinalIgnoreCase))
-            {
-                problems.Add(new(full, SR.FileHashMismatch(hash, file.Sha256)));
+                problems.Add(problem);
             }
         }
 
@@ -161,7 +161,10 @@ internal static class PluginVerifier
     /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
     /// <exception cref="IOException">The root cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The root cannot be read.</exception>
-    public static async Task<RootVerificationResult> VerifyRootAsync(string pluginsRoot, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
+    public static Task<RootVerificationResult> VerifyRootAsync(string pluginsRoot, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
+        => Task.Run(() => VerifyRoot(pluginsRoot, trustedKeys, cancellationToken), cancellationToken);
+
+    private static RootVerificationResult VerifyRoot(string pluginsRoot, TrustedKeySet? trustedKeys, CancellationToken cancellationToken)
     {
         string root = Path.GetFullPath(pluginsRoot);
         var versions = new List<VerificationResult>();
@@ -176,7 +179,7 @@ internal static class PluginVerifier
 
             foreach (string version in folders)
             {
-                versions.Add(await VerifyAsync(Path.Combine(plugin.Directory, version), trustedKeys, cancellationToken).ConfigureAwait(false));
+                versions.Add(Verify(Path.Combine(plugin.Directory, version), trustedKeys, cancellationToken));
             }
         }
 
@@ -207,13 +210,53 @@ internal static class PluginVerifier
         }
     }
 
-    internal static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Checks one listed file: present, of the listed size and SHA-256, all from one open.</summary>
+    private static VerificationProblem? CheckFile(string full, PluginManifestFile file, CancellationToken cancellationToken)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
-        await using (stream.ConfigureAwait(false))
+        FileStream stream;
+        try
         {
-            byte[] hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
-            return Convert.ToHexStringLower(hash);
+            stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException || (ex is UnauthorizedAccessException && Directory.Exists(full)))
+        {
+            return new(full, SR.FileMissing); // a folder where the file should be is no file either
+        }
+
+        using (stream)
+        {
+            long size = stream.Length;
+            if (size != file.Size)
+            {
+                return new(full, SR.FileSizeMismatch(size, file.Size));
+            }
+
+            string hash = Hash(stream, cancellationToken);
+            return string.Equals(hash, file.Sha256, StringComparison.OrdinalIgnoreCase) ? null : new(full, SR.FileHashMismatch(hash, file.Sha256));
+        }
+    }
+
+    /// <summary>The lower-case hex SHA-256 of the rest of <paramref name="stream"/>, read in large blocks; checks for cancellation between blocks.</summary>
+    internal static string Hash(Stream stream, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                hash.AppendData(buffer, 0, read);
+            }
+
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            hash.GetHashAndReset(digest);
+            return Convert.ToHexStringLower(digest);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -303,7 +303,11 @@ internal sealed class ReloadCoordinator
             }
 
             ReloadTransaction tx = transaction = new ReloadTransaction(_host, serving, plan, _lastNumber + 1, data, _retirement.OnDrained, cancellationToken);
-            await PhaseAsync("verify", tx.VerifyAsync).ConfigureAwait(false);
+            Phase("verify", () =>
+            {
+                tx.Verify();
+                return true;
+            });
             await PhaseAsync("load", tx.LoadAsync).ConfigureAwait(false);
             Phase("link", () =>
             {
@@ -372,7 +376,15 @@ internal sealed class ReloadCoordinator
         }
 
         var result = new ReloadResult(generation.Number, published: true, plan.Outcomes(), null, _host.Time.GetElapsedTime(started));
-        _events.OnStatusChanged();
+        if (serving is null)
+        {
+            _events.OnStatusChanged(); // the first generation: the host's status names it before its load returns
+        }
+        else
+        {
+            _events.OnServingChanged();
+        }
+
         Log.ReloadSucceeded(_host.Logger, generation.Number, result.Duration.TotalMilliseconds, string.Join(", ", result.Plugins));
         _host.Telemetry.RecordReload(activity, result);
         return new Outcome(result, () => _events.OnReloaded(new ReloadedEventArgs(result)));
@@ -441,7 +453,7 @@ internal sealed class ReloadCoordinator
         }
 
         var result = new ReloadResult(probation.Previous.Number, published: true, outcomes, null, _host.Time.GetElapsedTime(started)) { RollbackReason = reason };
-        _events.OnStatusChanged();
+        _events.OnServingChanged();
         Log.RolledBack(_host.Logger, result.Generation, result.Duration.TotalMilliseconds, reason, string.Join(", ", outcomes));
         _host.Telemetry.RecordReload(activity, result);
         return new Outcome(result, () => _events.OnRolledBack(new RolledBackEventArgs(result, automatic)));

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Hotswap;
 
 /// <summary>
-/// One reload, steps 2 to 5 of docs/lifecycle.md, and its end: <see cref="VerifyAsync"/>,
+/// One reload, steps 2 to 5 of docs/lifecycle.md, and its end: <see cref="Verify"/>,
 /// <see cref="LoadAsync"/>, <see cref="Link"/>, <see cref="InitializeAsync"/>, then either
 /// <see cref="CommitAsync"/> or <see cref="RollbackAsync"/>. Called in that order, once each.
 /// </summary>
@@ -60,9 +60,8 @@ internal sealed class ReloadTransaction
     public long Number { get; }
 
     /// <summary>Step 2: checks every changed plugin's folder and assemblies, before any context is created.</summary>
-    /// <returns>A task that completes when every plugin was verified.</returns>
     /// <exception cref="PluginLoadException">A folder or an assembly is refused (phase Verify).</exception>
-    public async Task VerifyAsync()
+    public void Verify()
     {
         Phase = ReloadPhase.Verify;
         foreach (PluginSource source in _plan.ToLoad)
@@ -72,7 +71,7 @@ internal sealed class ReloadTransaction
             {
                 try
                 {
-                    PluginVersion verified = await PluginLoader.VerifyAsync(plugin, _host.Assemblies, _host.TrustedKeys, _cancellationToken).ConfigureAwait(false);
+                    PluginVersion verified = PluginLoader.Verify(plugin, _host.Assemblies, _host.TrustedKeys, _cancellationToken);
                     _host.Downgrades.Check(plugin, verified.Sequence);
                     _verified[source.Name] = verified;
                 }

@@ -107,6 +107,7 @@ public sealed class ProbationTests : IDisposable
         Assert.Equal(1, back.Generation);
         Assert.Equal(2, _root.Events.Count(static e => e == "alpha:Construct"));
         Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+        host.WriteStatusNow(); // the switch back queued its status write: the file as it will be
         Assert.Empty(Assert.Single(HostStatusReader.ReadLiveHosts(_root.PluginsRoot)).Loading);
 
         // What is on disk named the older version: the newer one is not refused when it is activated again.

@@ -68,6 +68,7 @@ public sealed class HostStatusTests : IDisposable
         PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
         (await host.ReloadAsync()).EnsureSuccess();
         PublishResult unloaded = await _root.PublishAsync(Fixtures.GreeterV2, "alpha", activate: false);
+        host.WriteStatusNow(); // the switch queued its status write: the file as it will be
 
         HostStatus status = Assert.Single(HostStatusReader.ReadLiveHosts(_root.PluginsRoot));
         Assert.Equal(["alpha@" + v1.Version], status.Kept.Select(static p => p.ToString()));
@@ -78,6 +79,30 @@ public sealed class HostStatusTests : IDisposable
         Assert.Equal([unloaded.Version], deleted);
         Assert.True(Directory.Exists(Path.Combine(_root.PluginDirectory("alpha"), v1.Version)));
         (await host.RollbackAsync()).EnsureSuccess();
+        host.WriteStatusNow();
         Assert.Empty(Assert.Single(HostStatusReader.ReadLiveHosts(_root.PluginsRoot)).Kept);
+    }
+
+    [Fact]
+    public async Task Reload_WritesTheNewGenerationsStatusOffTheReloadsPath()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        Assert.Equal(1, Assert.Single(HostStatusReader.ReadLiveHosts(_root.PluginsRoot)).Generation); // the first load's status is written before LoadAsync returns
+        PublishResult v2 = await _root.PublishAsync(Fixtures.GreeterV2, "alpha");
+        Task written = host.NextQueuedWrite();
+
+        (await host.ReloadAsync()).EnsureSuccess();
+        await written.WaitAsync(TimeSpan.FromMinutes(1));
+
+        HostStatus status = Assert.Single(HostStatusReader.ReadLiveHosts(_root.PluginsRoot));
+        Assert.Equal(2, status.Generation);
+        Assert.Equal(["alpha@" + v2.Version], status.Plugins.Select(static p => p.ToString()));
+        Assert.Empty(status.Loading);
+        Assert.NotEqual(v1.Version, v2.Version);
+
+        // Until that write, the file is the one discovery wrote (the serving version, and the new one
+        // under Loading): a prune keeps both, as IssuesTests.Prune_VersionAHostReportsLoading_IsKept shows.
     }
 }
