@@ -53,4 +53,7 @@ public enum ReloadPhase
 
     /// <summary>Switching back to the generation kept on probation: the state handoff and the switch.</summary>
     Rollback,
+
+    /// <summary>Fetching a version's artifact for a fleet agent: the download, the archive and its digest, before the version folder is published.</summary>
+    Fetch,
 }

@@ -303,6 +303,9 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
     /// <summary>Gets what runs beside the host (for tests: its status writes).</summary>
     internal HostBackground Background => _background;
 
+    /// <summary>Gets what the host's parts share (the fleet agent reads its plugins root and trusted keys).</summary>
+    internal HostRuntime Runtime => _host;
+
     private protected override void OnEventHandlerFailed(string eventName, Exception exception)
         => Log.EventHandlerFailed(_host.Logger, eventName, exception);
 
