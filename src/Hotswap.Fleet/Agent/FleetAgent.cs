@@ -1,0 +1,383 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hotswap;
+
+/// <summary>
+/// Runs beside one <see cref="PluginHost"/> in a fleet (docs/fleet.md): registers the host under the
+/// fleet with a lease, follows the fleet's desired versions, and for each plugin whose target
+/// changes fetches the version's artifact, verifies it, publishes it into the host's plugins root,
+/// lets the host reload, and answers ACK (the version now serving) or NACK (the error: plugin, phase,
+/// file). Losing the store never costs the host its serving versions: the agent only retries.
+/// </summary>
+public sealed class FleetAgent : IAsyncDisposable
+{
+    private readonly PluginHost _host;
+    private readonly string _root;
+    private readonly TrustedKeySet? _trustedKeys;
+    private readonly FleetAgentOptions _options;
+    private readonly ILogger _logger;
+    private readonly FleetStore _store;
+    private readonly ArtifactFetcher _fetcher;
+    private readonly HttpClient? _ownedClient;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+
+    // (scope, version) pairs this host refused: not tried again, so a bad version is NACKed once.
+    private readonly HashSet<(string Plugin, string Scope, string Version)> _refused = [];
+    private readonly HashSet<(string Plugin, string Scope, string Version)> _answered = [];
+    private Task _running = Task.CompletedTask;
+    private FleetError? _lastError;
+    private long _appliedRevision;
+    private bool _started;
+    private bool _disposed;
+
+    /// <summary>Initializes an agent for <paramref name="host"/>, which must have a plugins root; call <see cref="StartAsync"/> to join the fleet.</summary>
+    /// <param name="host">The host whose plugins the fleet deploys. The agent reloads it; it does not own it.</param>
+    /// <param name="options">How to reach the fleet.</param>
+    /// <param name="loggerFactory">Where the agent logs.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="host"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is wrong, or the host has no plugins root.</exception>
+    public FleetAgent(PluginHost host, FleetAgentOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        HostRuntime runtime = host is DefaultPluginHost created
+            ? created.Runtime
+            : throw new ArgumentException("The host must be one created by PluginHost.Create.", nameof(host));
+        _root = runtime.Root ?? throw new ArgumentException("A fleet agent needs a host with a plugins root (PluginHostOptions.PluginsRoot): that is where it publishes the versions it fetches.", nameof(host));
+        _trustedKeys = runtime.TrustedKeys;
+        _host = host;
+        _options = options;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<FleetAgent>();
+        HostId = options.HostId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+        _store = new FleetStore(new FleetStoreOptions
+        {
+            Endpoints = options.Endpoints,
+            CallTimeout = options.CallTimeout,
+            LeaseTtl = options.LeaseTtl,
+            TimeProvider = options.TimeProvider,
+            Logger = _logger,
+        });
+        HttpClient client = options.HttpClient ?? (_ownedClient = new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
+        _fetcher = new ArtifactFetcher(client, options.TimeProvider, options.FetchTimeout, _logger);
+    }
+
+    /// <summary>Gets this host's id in the fleet.</summary>
+    public string HostId { get; }
+
+    /// <summary>Gets the fleet's name.</summary>
+    public string Fleet => _options.Fleet;
+
+    /// <summary>Gets a value indicating whether the last call to the store succeeded.</summary>
+    public bool IsStoreReachable => _store.IsReachable;
+
+    /// <summary>Raised after the agent answered for a version (ACK or NACK), once per host, rollout and version; on the agent's own task.</summary>
+    public event EventHandler<FleetAnsweredEventArgs>? Answered;
+
+    /// <summary>Joins the fleet: registers the host and starts following the desired versions; returns at once, the store may be unreachable.</summary>
+    /// <param name="cancellationToken">Not used to stop the agent (dispose it); reserved for symmetry with hosted services.</param>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="InvalidOperationException">The agent was started already.</exception>
+    /// <exception cref="ObjectDisposedException">The agent was disposed.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_started)
+            {
+                throw new InvalidOperationException($"The fleet agent of host '{HostId}' was started already.");
+            }
+
+            _started = true;
+            _host.Reloaded += OnHostChanged;
+            _host.UnloadStuck += OnHostChanged;
+            using (ExecutionContext.SuppressFlow())
+            {
+                _running = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Leaves the fleet: stops following, and revokes the host's lease so that the fleet shows it gone. The host keeps serving.</summary>
+    /// <returns>A task that completes when the agent stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _host.Reloaded -= OnHostChanged;
+        _host.UnloadStuck -= OnHostChanged;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _store.DisposeAsync().ConfigureAwait(false);
+        _ownedClient?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await RegisterAsync(stopping).ConfigureAwait(false);
+            await foreach (StoreView view in _store.FollowAsync(FleetKeys.Plugins(_options.Fleet), stopping).ConfigureAwait(false))
+            {
+                await ReconcileAsync(view, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // Isolation boundary: the agent must never take the host down; it logs and stops following.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            FleetLog.AgentFailed(_logger, HostId, _options.Fleet, ex);
+        }
+    }
+
+    /// <summary>Brings every plugin to its target in <paramref name="view"/>, one plugin at a time, then says so in the host's registration.</summary>
+    private async Task ReconcileAsync(StoreView view, CancellationToken stopping)
+    {
+        foreach ((string plugin, StableRecord? stable, RolloutRecord? rollout) in PluginsOf(view))
+        {
+            (VersionReference Target, string Scope)? wanted = rollout?.Admits(HostId) == true
+                ? (rollout.Target, rollout.Id)
+                : stable is not null ? (stable.Target, rollout?.Id ?? stable.RolloutId ?? "stable") : null;
+            if (wanted is not { } target)
+            {
+                continue; // nothing desired: the host keeps what it serves
+            }
+
+            await ReconcileAsync(plugin, target.Target, target.Scope, stopping).ConfigureAwait(false);
+        }
+
+        Volatile.Write(ref _appliedRevision, view.Revision);
+        await RegisterAsync(stopping).ConfigureAwait(false);
+    }
+
+    private async Task ReconcileAsync(string plugin, VersionReference target, string scope, CancellationToken stopping)
+    {
+        string? serving = ServingVersion(plugin);
+        if (serving == target.Version)
+        {
+            await AnswerAsync(plugin, scope, target.Version, error: null, applied: false, stopping).ConfigureAwait(false);
+            return;
+        }
+
+        if (_refused.Contains((plugin, scope, target.Version)))
+        {
+            return;
+        }
+
+        FleetLog.Applying(_logger, HostId, plugin, target.Version, serving ?? "(none)");
+        FleetError? error = null;
+        try
+        {
+            await _fetcher.FetchAsync(_root, plugin, target.Version, new Uri(target.Artifact), target.Digest, _trustedKeys, stopping).ConfigureAwait(false);
+            PluginPublisher.Activate(_root, plugin, target.Version);
+            ReloadResult result = await _host.ReloadAsync(cancellationToken: stopping).ConfigureAwait(false);
+            if (result.Error is { } failed)
+            {
+                error = FleetError.From(plugin, failed);
+            }
+            else if (ServingVersion(plugin) != target.Version)
+            {
+                error = new FleetError(plugin, nameof(ReloadPhase.Switch), null, $"The reload succeeded but the host serves version '{ServingVersion(plugin) ?? "(none)"}' of '{plugin}', not '{target.Version}'.");
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // Any failure to fetch or publish is this version's NACK, never the host's end.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            error = FleetError.From(plugin, ex);
+        }
+
+        if (error is not null)
+        {
+            _refused.Add((plugin, scope, target.Version));
+            RestoreCurrent(plugin, serving);
+        }
+
+        _lastError = error;
+        await AnswerAsync(plugin, scope, target.Version, error, applied: true, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>After a refusal, <c>current</c> names the version still serving again, so no later reload (or the watcher) picks the refused one up.</summary>
+    private void RestoreCurrent(string plugin, string? serving)
+    {
+        if (serving is null)
+        {
+            return;
+        }
+
+        try
+        {
+            PluginPublisher.Activate(_root, plugin, serving);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            FleetLog.RestoreCurrentFailed(_logger, HostId, plugin, serving, ex);
+        }
+    }
+
+    /// <summary>
+    /// Writes the host's one answer for (rollout, version), create-if-absent, and raises
+    /// <see cref="Answered"/>. A version found serving already is answered once; a version the agent
+    /// just applied is reported every time (an abort brings a host back to a version it answered for
+    /// before it was admitted: the answer in the store stands, the event says it serves again).
+    /// </summary>
+    private async Task AnswerAsync(string plugin, string scope, string version, FleetError? error, bool applied, CancellationToken stopping)
+    {
+        if (!_answered.Add((plugin, scope, version)) && !applied)
+        {
+            return;
+        }
+
+        var answer = new AnswerRecord
+        {
+            HostId = HostId,
+            Version = version,
+            Ack = error is null,
+            Error = error,
+            At = _options.TimeProvider.GetUtcNow(),
+        };
+        string key = FleetKeys.Answer(_options.Fleet, plugin, scope, version, HostId);
+        bool written = await _store.CreateAsync(key, JsonSerializer.Serialize(answer, FleetJsonContext.Default.AnswerRecord), stopping).ConfigureAwait(false);
+        if (!written)
+        {
+            FleetLog.AnswerExists(_logger, HostId, key); // an earlier run of this host id answered already: exactly one answer stands
+        }
+
+        if (error is null)
+        {
+            FleetLog.Acked(_logger, HostId, plugin, version, scope);
+        }
+        else
+        {
+            FleetLog.Nacked(_logger, HostId, plugin, version, scope, error.Phase, error.File ?? "(none)", error.Message);
+        }
+
+        Answered?.Invoke(this, new FleetAnsweredEventArgs(plugin, scope, version, error is null, error?.Phase, error?.File, error?.Message));
+    }
+
+    private async Task RegisterAsync(CancellationToken stopping)
+    {
+        HostRecord record = Registration();
+        await _store.PutLeasedAsync(FleetKeys.Host(_options.Fleet, HostId), JsonSerializer.Serialize(record, FleetJsonContext.Default.HostRecord), stopping).ConfigureAwait(false);
+    }
+
+    private HostRecord Registration()
+    {
+        List<ServedVersion> serving = [.. ServingVersions().Select(static p => new ServedVersion(p.PluginName, p.Version))];
+        return new HostRecord
+        {
+            HostId = HostId,
+            Labels = new Dictionary<string, string>(_options.Labels, StringComparer.Ordinal),
+            MachineName = Environment.MachineName,
+            ProcessId = Environment.ProcessId,
+            Serving = serving,
+            LastError = _lastError,
+            Stuck = [.. _host.StuckVersions.Select(static v => new ServedVersion(v.PluginName, v.Version))],
+            AppliedRevision = Volatile.Read(ref _appliedRevision),
+            UpdatedAt = _options.TimeProvider.GetUtcNow(),
+        };
+    }
+
+    private string? ServingVersion(string plugin)
+    {
+        foreach (PluginVersionInfo version in ServingVersions())
+        {
+            if (string.Equals(version.PluginName, plugin, StringComparison.OrdinalIgnoreCase))
+            {
+                return version.Version;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The versions the host's live generation serves: what the host runs, not what it intends.</summary>
+    private IReadOnlyList<PluginVersionInfo> ServingVersions()
+    {
+        try
+        {
+            using GenerationLease lease = _host.Acquire();
+            return lease.Generation.Plugins;
+        }
+        catch (InvalidOperationException)
+        {
+            return []; // no generation loaded yet
+        }
+    }
+
+    private void OnHostChanged(object? sender, EventArgs e)
+    {
+        // A reload the agent did not start (the watcher, an operator) or a stuck version: the
+        // registration says so soon. Best effort: the next reconcile writes it again.
+        if (!_stopping.IsCancellationRequested && _store.IsReachable)
+        {
+            _ = Task.Run(() => RegisterAsync(_stopping.Token), CancellationToken.None).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Each plugin named in the view, with its stable and rollout records; a record that does not parse is logged and skipped.</summary>
+    private List<(string Plugin, StableRecord? Stable, RolloutRecord? Rollout)> PluginsOf(StoreView view)
+    {
+        string prefix = FleetKeys.Plugins(_options.Fleet);
+        var plugins = new SortedDictionary<string, (StableRecord? Stable, RolloutRecord? Rollout)>(StringComparer.Ordinal);
+        foreach (StoreEntry entry in view.Entries.Values)
+        {
+            string rest = entry.Key[prefix.Length..];
+            int slash = rest.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0)
+            {
+                continue;
+            }
+
+            string plugin = rest[..slash];
+            string kind = rest[(slash + 1)..];
+            plugins.TryGetValue(plugin, out (StableRecord? Stable, RolloutRecord? Rollout) records);
+            try
+            {
+                if (kind == "stable")
+                {
+                    records.Stable = JsonSerializer.Deserialize(entry.Value, FleetJsonContext.Default.StableRecord);
+                }
+                else if (kind == "rollout")
+                {
+                    records.Rollout = JsonSerializer.Deserialize(entry.Value, FleetJsonContext.Default.RolloutRecord);
+                }
+                else
+                {
+                    continue;
+                }
+            }
+            catch (JsonException ex)
+            {
+                FleetLog.RecordUnreadable(_logger, entry.Key, ex);
+                continue;
+            }
+
+            plugins[plugin] = records;
+        }
+
+        return [.. plugins.Select(static p => (p.Key, p.Value.Stable, p.Value.Rollout))];
+    }
+}

@@ -1,0 +1,38 @@
+namespace Hotswap;
+
+/// <summary>How a <see cref="RolloutController"/> reaches its fleet.</summary>
+public sealed class RolloutControllerOptions
+{
+    /// <summary>Gets or sets the etcd client URLs, comma-separated.</summary>
+    public string Endpoints { get; set; } = "";
+
+    /// <summary>Gets or sets the fleet's name.</summary>
+    public string Fleet { get; set; } = "";
+
+    /// <summary>Gets or sets the time to live of the controller's key: a controller unheard of that long is replaced (minimum 2 seconds).</summary>
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets the deadline of each call to the store.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the clock: bake times are measured on it.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Endpoints))
+        {
+            throw new ArgumentException("RolloutControllerOptions.Endpoints is required: the etcd client URLs, comma-separated.", nameof(Endpoints));
+        }
+
+        if (!PluginLayout.IsValidName(Fleet))
+        {
+            throw new ArgumentException($"RolloutControllerOptions.Fleet '{Fleet}' is not a valid fleet name: one path segment, not starting with a dot.", nameof(Fleet));
+        }
+
+        if (LeaseTtl < TimeSpan.FromSeconds(2) || CallTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("RolloutControllerOptions.LeaseTtl must be at least 2 seconds and CallTimeout positive.", nameof(LeaseTtl));
+        }
+    }
+}

@@ -1,0 +1,295 @@
+using System.Text.Json;
+using Hotswap.Tests.Fleet.Support;
+using Hotswap.Tests.Support;
+
+namespace Hotswap.Tests.Fleet;
+
+/// <summary>
+/// The fleet agent against a real 3-member etcd cluster, real artifacts and a real host serving
+/// calls: each test has a fleet of its own on the shared cluster.
+/// </summary>
+[Collection(EtcdCollection.Name)]
+public sealed class FleetAgentTests : IDisposable
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromMinutes(1);
+    private readonly EtcdClusterFixture _etcd;
+    private readonly TestRoot _root = new();
+    private readonly TestRoot _builds = new();
+    private readonly string _fleet = "t" + Guid.NewGuid().ToString("N")[..12];
+
+    public FleetAgentTests(EtcdClusterFixture etcd) => _etcd = etcd;
+
+    public void Dispose()
+    {
+        _root.Dispose();
+        _builds.Dispose();
+    }
+
+    [Fact]
+    public async Task StableVersion_AgentFetchesPublishesReloadsAndAcks_WithNoFailedCall()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        FleetArtifact v2 = await PackAsync(Fixtures.GreeterV2);
+        await using FleetStore store = NewStore();
+        await using FleetAgent agent = NewAgent(host, "h1");
+        Task<FleetAnsweredEventArgs> acked = NextAnswer(agent, v2.Version);
+        await agent.StartAsync();
+        await using CallLoop calls = CallLoop.Start(() => (string)host.Invoke("alpha", "greet", "you")!);
+        await calls.Started;
+
+        await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), Stable(v2), CancellationToken.None);
+        FleetAnsweredEventArgs answer = await acked.WaitAsync(s_deadline);
+        await calls.StopAsync();
+
+        Assert.True(answer.Acknowledged, answer.ToString());
+        Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
+        Assert.True(calls.Failures == 0, calls.FirstErrors);
+        Assert.Contains("v1:hello you", calls.Answers);
+        Assert.Equal(v2.Version, PluginLayout.ReadCurrentOf(_root.PluginDirectory("alpha")));
+        AnswerRecord stored = await ReadAnswerAsync(store, "alpha", "stable", v2.Version, "h1");
+        Assert.True(stored.Ack);
+        Assert.Null(stored.Error);
+        HostRecord registered = await WaitForRegistrationAsync(store, "h1", r => r.Serving.Any(s => s.Version == v2.Version));
+        Assert.Equal([new ServedVersion("alpha", v2.Version)], registered.Serving);
+        Assert.NotEqual(v1.Version, v2.Version);
+    }
+
+    [Fact]
+    public async Task WrongDigest_Nacks_NamingBothDigests_AndTheServingVersionStaysUntouched()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        FleetArtifact v2 = await PackAsync(Fixtures.GreeterV2);
+        string wrong = new('0', 64);
+        await using FleetStore store = NewStore();
+        await using FleetAgent agent = NewAgent(host, "h1");
+        Task<FleetAnsweredEventArgs> nacked = NextAnswer(agent, v2.Version);
+        await agent.StartAsync();
+        long generation = host.GenerationNumber;
+
+        await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), Stable(v2 with { Digest = wrong }), CancellationToken.None);
+        FleetAnsweredEventArgs answer = await nacked.WaitAsync(s_deadline);
+
+        Assert.False(answer.Acknowledged);
+        Assert.Equal(nameof(ReloadPhase.Fetch), answer.Phase);
+        Assert.Contains(wrong, answer.Reason, StringComparison.Ordinal);
+        Assert.Contains(v2.Digest, answer.Reason, StringComparison.Ordinal);
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+        Assert.Equal(generation, host.GenerationNumber);
+        Assert.Equal(v1.Version, PluginLayout.ReadCurrentOf(_root.PluginDirectory("alpha")));
+        Assert.False(Directory.Exists(Path.Combine(_root.PluginDirectory("alpha"), v2.Version)));
+        AnswerRecord stored = await ReadAnswerAsync(store, "alpha", "stable", v2.Version, "h1");
+        Assert.False(stored.Ack);
+        Assert.Equal(("alpha", nameof(ReloadPhase.Fetch)), (stored.Error!.Plugin, stored.Error.Phase));
+        HostRecord registered = await WaitForRegistrationAsync(store, "h1", r => r.LastError is not null);
+        Assert.Equal([new ServedVersion("alpha", v1.Version)], registered.Serving);
+    }
+
+    [Fact]
+    public async Task Rollout_MovesOnlyTheHostsItAdmits_AndAnAbortSendsThemBackToStable()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        FleetArtifact v1Artifact = await FleetArtifacts.PackAsync(v1.VersionDirectory, Path.Combine(_root.Scratch, "v1.zip"));
+        FleetArtifact v2 = await PackAsync(Fixtures.GreeterV2);
+        await using FleetStore store = NewStore();
+        await using FleetAgent agent = NewAgent(host, "h1");
+        Task<FleetAnsweredEventArgs> stableAcked = NextAnswer(agent, v1.Version);
+        await agent.StartAsync();
+        await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), Stable(v1Artifact), CancellationToken.None);
+        Assert.True((await stableAcked.WaitAsync(s_deadline)).Acknowledged);
+
+        // A rollout that admitted another host only: this one stays on the stable version.
+        string rolloutKey = FleetKeys.Rollout(_fleet, "alpha");
+        long revision = await store.PutAsync(rolloutKey, Rollout("r1", v2, RolloutState.Running, "h0"), CancellationToken.None);
+        Task<FleetAnsweredEventArgs> stillV1 = NextAnswer(agent, v1.Version, rolloutId: "r1");
+        Assert.True((await stillV1.WaitAsync(s_deadline)).Acknowledged);
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+
+        // Admitted: it moves.
+        Task<FleetAnsweredEventArgs> movedToV2 = NextAnswer(agent, v2.Version, rolloutId: "r1");
+        revision = (await store.CompareAndSwapAsync(rolloutKey, revision, Rollout("r1", v2, RolloutState.Running, "h0", "h1"), CancellationToken.None))!.Value;
+        Assert.True((await movedToV2.WaitAsync(s_deadline)).Acknowledged);
+        Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
+
+        // Aborted: back to the stable version, which the host still holds (no download).
+        await using CallLoop calls = CallLoop.Start(() => (string)host.Invoke("alpha", "greet", "you")!);
+        await calls.Started;
+        Task<FleetAnsweredEventArgs> back = NextAnswer(agent, v1.Version, rolloutId: "r1");
+        Assert.NotNull(await store.CompareAndSwapAsync(rolloutKey, revision, Rollout("r1", v2, RolloutState.Aborted, "h0", "h1"), CancellationToken.None));
+        FleetAnsweredEventArgs returned = await back.WaitAsync(s_deadline);
+        await calls.StopAsync();
+
+        Assert.True(returned.Acknowledged, returned.ToString());
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+        Assert.True(calls.Failures == 0, calls.FirstErrors);
+        Assert.Equal(v1.Version, PluginLayout.ReadCurrentOf(_root.PluginDirectory("alpha")));
+    }
+
+    [Fact]
+    public async Task AgentStartedAfterTheChange_ConvergesToTheCurrentTarget()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        FleetArtifact v2 = await PackAsync(Fixtures.GreeterV2);
+        await using FleetStore store = NewStore();
+        await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), Stable(v2), CancellationToken.None); // while the host was not in the fleet
+
+        await using FleetAgent agent = NewAgent(host, "h1");
+        Task<FleetAnsweredEventArgs> acked = NextAnswer(agent, v2.Version);
+        await agent.StartAsync();
+
+        Assert.True((await acked.WaitAsync(s_deadline)).Acknowledged);
+        Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
+    }
+
+    [Fact]
+    public async Task Registration_ShowsTheHostWhileItRuns_AndIsGoneWhenTheAgentStops()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        await using FleetStore store = NewStore();
+        FleetAgent agent = NewAgent(host, "h1", labels: new() { ["zone"] = "z1" });
+        await agent.StartAsync();
+
+        HostRecord registered = await WaitForRegistrationAsync(store, "h1", static _ => true);
+        Assert.Equal([new ServedVersion("alpha", v1.Version)], registered.Serving);
+        Assert.Equal("z1", registered.Labels["zone"]);
+        Assert.Equal(Environment.ProcessId, registered.ProcessId);
+
+        await agent.DisposeAsync();
+
+        Assert.Null(await store.GetAsync(FleetKeys.Host(_fleet, "h1"), CancellationToken.None));
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you")); // leaving the fleet leaves the host serving
+    }
+
+    [Fact]
+    public async Task StoreDown_TheHostKeepsServingItsVersion_AndCatchesUpWhenTheStoreIsBack()
+    {
+        await using EtcdCluster cluster = await EtcdCluster.StartAsync();
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        FleetArtifact v2 = await PackAsync(Fixtures.GreeterV2);
+        await using FleetAgent agent = NewAgent(host, "h1", endpoints: cluster.Endpoints);
+        await agent.StartAsync();
+        await using (FleetStore store = new(new FleetStoreOptions { Endpoints = cluster.Endpoints }))
+        {
+            await WaitForRegistrationAsync(store, "h1", static _ => true);
+        }
+
+        await using CallLoop calls = CallLoop.Start(() => (string)host.Invoke("alpha", "greet", "you")!);
+        await calls.Started;
+        long generation = host.GenerationNumber;
+
+        await cluster.StopAllAsync();
+        await WaitUntilAsync(() => !agent.IsStoreReachable, "the agent to see the store gone");
+        long before = calls.Calls;
+        await WaitUntilAsync(() => calls.Calls > before + 1000, "calls to go on while the store is down");
+        Assert.Equal(generation, host.GenerationNumber); // losing the store reloads nothing and unloads nothing
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+
+        await cluster.StartAllAsync();
+        Task<FleetAnsweredEventArgs> acked = NextAnswer(agent, v2.Version);
+        await using (FleetStore store = new(new FleetStoreOptions { Endpoints = cluster.Endpoints }))
+        {
+            await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), Stable(v2), CancellationToken.None);
+        }
+
+        Assert.True((await acked.WaitAsync(s_deadline)).Acknowledged);
+        await calls.StopAsync();
+        Assert.True(calls.Failures == 0, calls.FirstErrors);
+        Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
+        Assert.NotEqual(v1.Version, v2.Version);
+    }
+
+    /// <summary>Waits for a condition of the system under test (a process, a connection) with a deadline; the condition is read again each 20 ms.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var deadline = new CancellationTokenSource(s_deadline);
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (!condition())
+        {
+            if (!await tick.WaitForNextTickAsync(deadline.Token).AsTask().ContinueWith(static t => t.IsCompletedSuccessfully, TaskScheduler.Default))
+            {
+                throw new Xunit.Sdk.XunitException($"Waited {s_deadline.TotalSeconds:0} s for {what}.");
+            }
+        }
+    }
+
+    private FleetAgent NewAgent(PluginHost host, string hostId, Dictionary<string, string>? labels = null, string? endpoints = null)
+    {
+        var options = new FleetAgentOptions { Endpoints = endpoints ?? _etcd.Cluster.Endpoints, Fleet = _fleet, HostId = hostId, LeaseTtl = TimeSpan.FromSeconds(5) };
+        foreach (KeyValuePair<string, string> label in labels ?? [])
+        {
+            options.Labels[label.Key] = label.Value;
+        }
+
+        return new FleetAgent(host, options);
+    }
+
+    private FleetStore NewStore() => new(new FleetStoreOptions { Endpoints = _etcd.Cluster.Endpoints });
+
+    /// <summary>Publishes a fixture build in a root of its own (the build server) and packs its version folder.</summary>
+    private async Task<FleetArtifact> PackAsync(string fixture)
+    {
+        PublishResult built = await _builds.PublishAsync(fixture, "alpha");
+        return await FleetArtifacts.PackAsync(built.VersionDirectory, Path.Combine(_builds.Scratch, built.Version + ".zip"));
+    }
+
+    private static string Stable(FleetArtifact artifact) => JsonSerializer.Serialize(
+        new StableRecord { Target = new VersionReference(artifact.Version, new Uri(artifact.Path).AbsoluteUri, artifact.Digest) },
+        FleetJsonContext.Default.StableRecord);
+
+    private static string Rollout(string id, FleetArtifact artifact, RolloutState state, params string[] admitted) => JsonSerializer.Serialize(
+        new RolloutRecord { Id = id, Target = new VersionReference(artifact.Version, new Uri(artifact.Path).AbsoluteUri, artifact.Digest), State = state, Admitted = admitted },
+        FleetJsonContext.Default.RolloutRecord);
+
+    /// <summary>The agent's next answer for <paramref name="version"/> (in <paramref name="rolloutId"/>), subscribed before the change that causes it.</summary>
+    private static Task<FleetAnsweredEventArgs> NextAnswer(FleetAgent agent, string version, string rolloutId = "stable")
+    {
+        var answered = new TaskCompletionSource<FleetAnsweredEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnAnswered(object? sender, FleetAnsweredEventArgs e)
+        {
+            if (e.Version == version && e.RolloutId == rolloutId)
+            {
+                agent.Answered -= OnAnswered;
+                answered.TrySetResult(e);
+            }
+        }
+
+        agent.Answered += OnAnswered;
+        return answered.Task;
+    }
+
+    private async Task<AnswerRecord> ReadAnswerAsync(FleetStore store, string plugin, string scope, string version, string hostId)
+    {
+        StoreEntry entry = await store.GetAsync(FleetKeys.Answer(_fleet, plugin, scope, version, hostId), CancellationToken.None)
+            ?? throw new Xunit.Sdk.XunitException($"No answer of {hostId} for {plugin}@{version} in {scope}.");
+        return JsonSerializer.Deserialize(entry.Value, FleetJsonContext.Default.AnswerRecord)!;
+    }
+
+    /// <summary>The host's registration once it satisfies <paramref name="condition"/>: followed through the store's watch, with a deadline.</summary>
+    private async Task<HostRecord> WaitForRegistrationAsync(FleetStore store, string hostId, Func<HostRecord, bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(s_deadline);
+        string key = FleetKeys.Host(_fleet, hostId);
+        await foreach (StoreView view in store.FollowAsync(FleetKeys.Hosts(_fleet), deadline.Token))
+        {
+            if (view.Entries.TryGetValue(key, out StoreEntry? entry)
+                && JsonSerializer.Deserialize(entry.Value, FleetJsonContext.Default.HostRecord) is { } record
+                && condition(record))
+            {
+                return record;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"Host {hostId} never registered as expected.");
+    }
+}

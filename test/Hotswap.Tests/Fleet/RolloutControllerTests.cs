@@ -1,0 +1,258 @@
+using System.Text.Json;
+using Hotswap.Tests.Fleet.Support;
+using Hotswap.Tests.Support;
+
+namespace Hotswap.Tests.Fleet;
+
+/// <summary>
+/// The rollout controller driving four hosts (each a real host on its own plugins root with its
+/// own agent, serving calls) through waves on a real 3-member etcd cluster.
+/// </summary>
+[Collection(EtcdCollection.Name)]
+public sealed class RolloutControllerTests : IAsyncLifetime
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromMinutes(1);
+    private readonly EtcdClusterFixture _etcd;
+    private readonly string _fleet = "t" + Guid.NewGuid().ToString("N")[..12];
+    private readonly TestRoot _builds = new();
+    private readonly List<FleetHost> _hosts = [];
+    private FleetArtifact _v1 = null!;
+    private FleetArtifact _v2 = null!;
+
+    public RolloutControllerTests(EtcdClusterFixture etcd) => _etcd = etcd;
+
+    public async Task InitializeAsync()
+    {
+        _v1 = await PackAsync(Fixtures.GreeterV1);
+        _v2 = await PackAsync(Fixtures.GreeterV2);
+        await using (FleetStore store = NewStore())
+        {
+            await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), JsonSerializer.Serialize(new StableRecord { Target = Reference(_v1) }, FleetJsonContext.Default.StableRecord), CancellationToken.None);
+        }
+
+        for (int i = 1; i <= 4; i++)
+        {
+            _hosts.Add(await FleetHost.StartAsync(_etcd.Cluster.Endpoints, _fleet, $"h{i}", _v1));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (FleetHost host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        _builds.Dispose();
+    }
+
+    [Fact]
+    public async Task Rollout_InWaves_ReachesEveryHost_WithNoFailedCall_AndBecomesStable()
+    {
+        await using RolloutController controller = NewController();
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+
+        string id = await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,50%,100%", TimeSpan.FromMilliseconds(300), maxNacks: 0);
+        FleetStatus done = await WaitForAsync(controller, s => s.Plugins.Single().Rollout?.State == "completed");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(_v2.Version, done.Plugins.Single().StableVersion);
+        Assert.Equal(["h1", "h2", "h3", "h4"], done.Plugins.Single().Rollout!.Admitted);
+        Assert.Equal(["h1", "h2", "h3", "h4"], done.AnswersOf("alpha", id, _v2.Version).Where(static a => a.Acknowledged).Select(static a => a.HostId));
+        foreach (FleetHost host in _hosts)
+        {
+            Assert.Equal("v2:hello you", host.Greet());
+            await host.Calls.StopAsync();
+            Assert.True(host.Calls.Failures == 0, host.Calls.FirstErrors);
+        }
+    }
+
+    [Fact]
+    public async Task CanaryNack_AbortsTheRollout_NamingTheHostAndPhase_AndNoOtherHostMoves()
+    {
+        await using RolloutController controller = NewController();
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+        long[] generations = [.. _hosts.Select(static h => h.Host.GenerationNumber)];
+
+        await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), new string('0', 64), "1,100%", TimeSpan.Zero, maxNacks: 0);
+        FleetStatus aborted = await WaitForAsync(controller, s => s.Plugins.Single().Rollout?.State == "aborted");
+        await stop.CancelAsync();
+        await running;
+
+        FleetRolloutStatus rollout = aborted.Plugins.Single().Rollout!;
+        Assert.Equal(["h1"], rollout.Admitted);
+        Assert.Contains("first from host h1: phase Fetch", rollout.Reason, StringComparison.Ordinal);
+        Assert.Equal(_v1.Version, aborted.Plugins.Single().StableVersion);
+        for (int i = 0; i < _hosts.Count; i++)
+        {
+            Assert.Equal("v1:hello you", _hosts[i].Greet());
+            Assert.Equal(generations[i], _hosts[i].Host.GenerationNumber); // the canary refused before loading anything; the others never tried
+            Assert.False(Directory.Exists(Path.Combine(_hosts[i].Root.PluginDirectory("alpha"), _v2.Version)));
+        }
+    }
+
+    [Fact]
+    public async Task Abort_AfterTheCanaryMoved_SendsItBack_WithNoFailedCall()
+    {
+        await using RolloutController controller = NewController();
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+        await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.FromHours(1), maxNacks: 0);
+        await WaitForAsync(controller, s => s.Hosts.Single(h => h.HostId == "h1").Serves("alpha", _v2.Version));
+        Assert.Equal("v2:hello you", _hosts[0].Greet());
+
+        await controller.AbortAsync("alpha", "the canary's latency doubled");
+        FleetStatus back = await WaitForAsync(controller, s => s.Hosts.Where(static h => h.IsLive).All(h => h.Serves("alpha", _v1.Version)));
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal("aborted", back.Plugins.Single().Rollout!.State);
+        Assert.Equal("the canary's latency doubled", back.Plugins.Single().Rollout!.Reason);
+        foreach (FleetHost host in _hosts)
+        {
+            Assert.Equal("v1:hello you", host.Greet());
+            await host.Calls.StopAsync();
+            Assert.True(host.Calls.Failures == 0, host.Calls.FirstErrors);
+        }
+    }
+
+    [Fact]
+    public async Task AControllerThatStops_IsReplacedByAnother_ThatFinishesTheRollout()
+    {
+        string id;
+        await using (RolloutController first = NewController())
+        {
+            using var stopFirst = new CancellationTokenSource();
+            Task running = first.RunAsync("alpha", stopFirst.Token);
+            id = await first.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.FromMilliseconds(300), maxNacks: 0);
+            await WaitForAsync(first, s => s.Hosts.Single(h => h.HostId == "h1").Serves("alpha", _v2.Version));
+            await stopFirst.CancelAsync();
+            await running;
+        } // disposed: its key is revoked
+
+        await using RolloutController second = NewController();
+        using var stop = new CancellationTokenSource();
+        Task next = second.RunAsync("alpha", stop.Token);
+        FleetStatus done = await WaitForAsync(second, s => s.Plugins.Single().Rollout?.State == "completed");
+        await stop.CancelAsync();
+        await next;
+
+        Assert.Equal(id, done.Plugins.Single().Rollout!.Id);
+        Assert.All(_hosts, h => Assert.Equal("v2:hello you", h.Greet()));
+    }
+
+    [Fact]
+    public async Task OperatorsRacing_OnlyOneChangeWins_TheOtherSeesTheNewState()
+    {
+        await using RolloutController a = NewController();
+        await using RolloutController b = NewController();
+        await a.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.FromHours(1), maxNacks: 0);
+
+        Task pause = a.PauseAsync("alpha", "looking at a graph");
+        Task abort = b.AbortAsync("alpha", "bad build");
+        Exception? failed = await Record.ExceptionAsync(() => Task.WhenAll(pause, abort));
+        FleetStatus status = await a.GetStatusAsync();
+
+        // Both ran against the record: an abort applies over a pause; a pause after an abort is refused.
+        FleetRolloutStatus rollout = status.Plugins.Single().Rollout!;
+        Assert.Equal("aborted", rollout.State);
+        if (failed is not null)
+        {
+            Assert.IsType<InvalidOperationException>(failed);
+            Assert.Contains("is aborted, not running", failed.Message, StringComparison.Ordinal);
+        }
+    }
+
+    private RolloutController NewController() => new(new RolloutControllerOptions { Endpoints = _etcd.Cluster.Endpoints, Fleet = _fleet, LeaseTtl = TimeSpan.FromSeconds(3) });
+
+    private FleetStore NewStore() => new(new FleetStoreOptions { Endpoints = _etcd.Cluster.Endpoints });
+
+    private async Task<FleetArtifact> PackAsync(string fixture)
+    {
+        PublishResult built = await _builds.PublishAsync(fixture, "alpha");
+        return await FleetArtifacts.PackAsync(built.VersionDirectory, Path.Combine(_builds.Scratch, built.Version + ".zip"));
+    }
+
+    private static VersionReference Reference(FleetArtifact artifact) => new(artifact.Version, new Uri(artifact.Path).AbsoluteUri, artifact.Digest);
+
+    /// <summary>The fleet's status once it satisfies <paramref name="condition"/>: followed through a store watch, with a deadline.</summary>
+    private async Task<FleetStatus> WaitForAsync(RolloutController controller, Func<FleetStatus, bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(s_deadline);
+        await using FleetStore store = NewStore();
+        FleetStatus? last = null;
+        try
+        {
+            await foreach (StoreView view in store.FollowAsync(FleetKeys.Fleet(_fleet), deadline.Token))
+            {
+                last = FleetStatus.From(_fleet, view);
+                if (condition(last))
+                {
+                    return await controller.GetStatusAsync(CancellationToken.None) is { } now && condition(now) ? now : last;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+        }
+
+        throw new Xunit.Sdk.XunitException($"The fleet never reached the expected state; last seen: {JsonSerializer.Serialize(last?.Plugins)} {JsonSerializer.Serialize(last?.Hosts)}");
+    }
+
+    /// <summary>One host of the fleet: a plugins root serving v1, its host, its agent and a call loop.</summary>
+    private sealed class FleetHost : IAsyncDisposable
+    {
+        private FleetHost(TestRoot root, PluginHost host, FleetAgent agent, CallLoop calls)
+        {
+            Root = root;
+            Host = host;
+            Agent = agent;
+            Calls = calls;
+        }
+
+        public TestRoot Root { get; }
+
+        public PluginHost Host { get; }
+
+        public FleetAgent Agent { get; }
+
+        public CallLoop Calls { get; }
+
+        public static async Task<FleetHost> StartAsync(string endpoints, string fleet, string hostId, FleetArtifact v1)
+        {
+            var root = new TestRoot();
+            var fetcher = new ArtifactFetcher(new HttpClient(), TimeProvider.System, TimeSpan.FromMinutes(1), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            await fetcher.FetchAsync(root.PluginsRoot, "alpha", v1.Version, new Uri(v1.Path), v1.Digest, trustedKeys: null, CancellationToken.None);
+            PluginPublisher.Activate(root.PluginsRoot, "alpha", v1.Version);
+            PluginHost host = root.CreateHost();
+            (await host.LoadAsync()).EnsureSuccess();
+            var agent = new FleetAgent(host, new FleetAgentOptions { Endpoints = endpoints, Fleet = fleet, HostId = hostId, LeaseTtl = TimeSpan.FromSeconds(5) });
+            var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            agent.Answered += (_, e) =>
+            {
+                if (e.Version == v1.Version)
+                {
+                    registered.TrySetResult();
+                }
+            };
+            await agent.StartAsync();
+            await registered.Task.WaitAsync(s_deadline); // it ACKed the stable version: registered and following
+            CallLoop calls = CallLoop.Start(() => (string)host.Invoke("alpha", "greet", "you")!, threads: 1);
+            await calls.Started;
+            return new FleetHost(root, host, agent, calls);
+        }
+
+        public string Greet() => (string)Host.Invoke("alpha", "greet", "you")!;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Calls.DisposeAsync();
+            await Agent.DisposeAsync();
+            await Host.DisposeAsync();
+            Root.Dispose();
+        }
+    }
+}
