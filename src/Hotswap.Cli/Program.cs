@@ -74,6 +74,7 @@ internal static class Program
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         root.Subcommands.Add(KeygenCommand.Create(stdout, stderr));
         root.Subcommands.Add(SignCommand.Create(stdout, stderr));
+        root.Subcommands.Add(FleetCommand.Create(stdout, stderr));
         return root;
     }
 
