@@ -325,6 +325,42 @@ public sealed class ArtifactTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FetchAsync_TwoFetchesOfOneVersionAtOnce_BothReturnTheOneFolderPublished()
+    {
+        FleetArtifact artifact = await PackAsync(Fixtures.GreeterV1);
+        string name = Path.GetFileName(artifact.Path);
+        ArtifactServer.HeldResponse held = _server.Hold(name);
+        ArtifactFetcher fetcher = CreateFetcher();
+        Uri url = _server.UrlOf(name);
+
+        Task<string> first = FetchAsync(fetcher, artifact.Version, url, artifact.Digest);
+        Task<string> second = FetchAsync(fetcher, artifact.Version, url, artifact.Digest);
+        await held.WaitForArrivalsAsync(2).WaitAsync(s_bound);
+        Assert.Equal(2, Directory.GetDirectories(_target.PluginDirectory(Plugin), ".fetch-*").Length);
+        held.Release();
+        string[] folders = await Task.WhenAll(first, second);
+
+        string final = Path.Combine(_target.PluginsRoot, Plugin, artifact.Version);
+        Assert.Equal([final, final], folders);
+        Assert.Equal([artifact.Version], Entries(_target.PluginDirectory(Plugin)));
+        await AssertServesAsync(artifact.Version, "v1:hello you");
+    }
+
+    [Fact]
+    public async Task FetchAsync_MissingFile_FetchErrorNamingThePath()
+    {
+        FleetArtifact artifact = await PackAsync(Fixtures.GreeterV1);
+        string missing = Path.Combine(_served, "missing.zip");
+
+        PluginLoadException error = await Assert.ThrowsAsync<PluginLoadException>(() => FetchAsync(CreateFetcher(), artifact.Version, new Uri(missing), artifact.Digest));
+
+        Assert.Equal(ReloadPhase.Fetch, error.Phase);
+        Assert.Equal(missing, error.FilePath);
+        Assert.Equal($"The artifact file '{missing}' does not exist.", error.Reason);
+        Assert.False(Directory.Exists(_target.PluginDirectory(Plugin)));
+    }
+
+    [Fact]
     public async Task FetchAsync_CanceledWhileTheResponseIsHeld_ThrowsCanceledAndCleansUp()
     {
         FleetArtifact artifact = await PackAsync(Fixtures.GreeterV1);

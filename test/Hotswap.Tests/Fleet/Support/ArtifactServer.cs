@@ -129,15 +129,31 @@ public sealed class ArtifactServer : IAsyncDisposable
     {
         private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly SemaphoreSlim _arrivals = new(0);
 
         /// <summary>Gets a task that completes when a request for the path reached the server.</summary>
         public Task Arrived => _arrived.Task;
 
         internal Task Released => _released.Task;
 
+        /// <summary>Completes once <paramref name="count"/> requests for the path reached the server (counting from the first).</summary>
+        public async Task WaitForArrivalsAsync(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                await _arrivals.WaitAsync();
+            }
+
+            _arrivals.Release(count); // leave the count as it was, for the next wait.
+        }
+
         /// <summary>Lets the held responses go on.</summary>
         public void Release() => _released.TrySetResult();
 
-        internal void Arrive() => _arrived.TrySetResult();
+        internal void Arrive()
+        {
+            _arrivals.Release();
+            _arrived.TrySetResult();
+        }
     }
 }
