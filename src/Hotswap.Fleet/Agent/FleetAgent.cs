@@ -186,8 +186,14 @@ public sealed class FleetAgent : IAsyncDisposable
         FleetError? error = null;
         try
         {
-            await _fetcher.FetchAsync(_root, plugin, target.Version, new Uri(target.Artifact), target.Digest, _trustedKeys, stopping).ConfigureAwait(false);
-            PluginPublisher.Activate(_root, plugin, target.Version);
+            // Shared prune lock from the fetch to the flip: a fetched folder is in no status file and
+            // not yet named by current, so a prune in between would take it for an old version.
+            using (PruneLock.EnterShared(_root, _options.TimeProvider))
+            {
+                await _fetcher.FetchAsync(_root, plugin, target.Version, new Uri(target.Artifact), target.Digest, _trustedKeys, stopping).ConfigureAwait(false);
+                PluginPublisher.Activate(_root, plugin, target.Version);
+            }
+
             ReloadResult result = await _host.ReloadAsync(cancellationToken: stopping).ConfigureAwait(false);
             if (result.Error is { } failed)
             {
