@@ -198,14 +198,17 @@ public sealed class FleetStoreTests : IAsyncLifetime
     [Fact]
     public async Task Call_StoreUnreachable_RetriesUntilCancelled_ThenOperationCanceled()
     {
-        FleetStore store = NewStore("http://127.0.0.1:" + UnusedPort());
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
+        // The client's first call to a dead endpoint waits out its whole deadline (it waits for the connection);
+        // later ones fail at once with Unavailable. Both are outages, retried until the token is cancelled.
+        FleetStore store = Own(new FleetStore(Options("http://127.0.0.1:" + UnusedPort(), callTimeout: TimeSpan.FromMilliseconds(300))));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
         var watch = Stopwatch.StartNew();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.PutAsync("/k", "v", cancel.Token));
+        OperationCanceledException e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.PutAsync("/k", "v", cancel.Token));
 
+        Assert.Equal(cancel.Token, e.CancellationToken);
         Assert.False(store.IsReachable);
-        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(5));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(1400), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -330,10 +333,10 @@ public sealed class FleetStoreTests : IAsyncLifetime
         }
     }
 
-    private static FleetStoreOptions Options(string endpoints, TimeSpan? ttl = null) => new()
+    private static FleetStoreOptions Options(string endpoints, TimeSpan? ttl = null, TimeSpan? callTimeout = null) => new()
     {
         Endpoints = endpoints,
-        CallTimeout = TimeSpan.FromSeconds(2),
+        CallTimeout = callTimeout ?? TimeSpan.FromSeconds(2),
         LeaseTtl = ttl ?? TimeSpan.FromSeconds(10),
         MinBackoff = TimeSpan.FromMilliseconds(50),
         MaxBackoff = TimeSpan.FromMilliseconds(500),
