@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using dotnet_etcd;
 using Etcdserverpb;
 using Hotswap.Tests.Fleet.Support;
+using Xunit.Abstractions;
 
 namespace Hotswap.Tests.Fleet;
 
@@ -16,9 +17,14 @@ public sealed class FleetStoreTests : IAsyncLifetime
 {
     private static readonly TimeSpan s_shortTtl = TimeSpan.FromSeconds(2);
     private readonly EtcdClusterFixture _shared;
+    private readonly ITestOutputHelper _output;
     private readonly List<IAsyncDisposable> _owned = new();
 
-    public FleetStoreTests(EtcdClusterFixture shared) => _shared = shared;
+    public FleetStoreTests(EtcdClusterFixture shared, ITestOutputHelper output)
+    {
+        _shared = shared;
+        _output = output;
+    }
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -214,7 +220,7 @@ public sealed class FleetStoreTests : IAsyncLifetime
     [Fact]
     public async Task Follow_ConnectedMemberKilled_ResumesAndMissesNoChange()
     {
-        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        EtcdCluster cluster = await StartClusterAsync();
         string prefix = EtcdClusterFixture.NewPrefix("kill");
         FleetStore writer = NewStore(cluster.Endpoints);
         // The follower knows two members; each is killed in turn, so its watch's member dies at least once.
@@ -245,7 +251,7 @@ public sealed class FleetStoreTests : IAsyncLifetime
     [Fact]
     public async Task Follow_ResumeRevisionCompacted_RelistsThenWatchesOn()
     {
-        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        EtcdCluster cluster = await StartClusterAsync();
         string prefix = EtcdClusterFixture.NewPrefix("compact");
         FleetStore writer = NewStore(cluster.ClientUrl(1) + "," + cluster.ClientUrl(2));
         await writer.PutAsync(prefix + "a", "1", default);
@@ -278,7 +284,7 @@ public sealed class FleetStoreTests : IAsyncLifetime
     [Fact]
     public async Task Lease_MemberOutageLongerThanTtl_StoreGrantsAgainAndPutsItsKeysBack()
     {
-        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        EtcdCluster cluster = await StartClusterAsync();
         string prefix = EtcdClusterFixture.NewPrefix("outage");
         FleetStore store = NewStore(cluster.ClientUrl(0), s_shortTtl);
         FleetStore observer = NewStore(cluster.ClientUrl(1) + "," + cluster.ClientUrl(2));
@@ -302,7 +308,7 @@ public sealed class FleetStoreTests : IAsyncLifetime
     [Fact]
     public async Task WholeClusterDown_CallsWaitFollowResumes_LeasedKeyKept()
     {
-        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        EtcdCluster cluster = await StartClusterAsync();
         string prefix = EtcdClusterFixture.NewPrefix("down");
         FleetStore store = NewStore(cluster.Endpoints, s_shortTtl);
         await store.PutLeasedAsync(prefix + "hosts/h1", "alive", default);
@@ -323,6 +329,13 @@ public sealed class FleetStoreTests : IAsyncLifetime
         Assert.Equal("alive", view.Entries[prefix + "hosts/h1"].Value);
         Assert.True(store.IsReachable);
         AssertIncreasing(recorder.All);
+    }
+
+    private async Task<EtcdCluster> StartClusterAsync()
+    {
+        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        _output.WriteLine($"A cluster of its own: healthy {cluster.LastStartDuration.TotalMilliseconds:0} ms after its members started.");
+        return cluster;
     }
 
     private static void AssertIncreasing(IReadOnlyList<StoreView> views)
