@@ -3,7 +3,11 @@ using System.Net;
 using System.Net.Sockets;
 using dotnet_etcd;
 using Etcdserverpb;
+using Google.Protobuf;
 using Hotswap.Tests.Fleet.Support;
+using Hotswap.Tests.Support;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace Hotswap.Tests.Fleet;
@@ -202,6 +206,39 @@ public sealed class FleetStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public void AppliedEarlier_KeysReadBackOnConflict_OnlyMyValuesAtOneNewerRevisionCount()
+    {
+        static TxnResponse ReadBack(params (string Key, string Value, long ModRevision)?[] reads)
+        {
+            var response = new TxnResponse { Succeeded = false };
+            foreach ((string Key, string Value, long ModRevision)? read in reads)
+            {
+                var range = new RangeResponse();
+                if (read is { } kv)
+                {
+                    range.Kvs.Add(new Mvccpb.KeyValue { Key = ByteString.CopyFromUtf8(kv.Key), Value = ByteString.CopyFromUtf8(kv.Value), ModRevision = kv.ModRevision });
+                }
+
+                response.Responses.Add(new ResponseOp { ResponseRange = range });
+            }
+
+            return response;
+        }
+
+        (string, string?)[] swap = { ("/k", "mine") };
+        (string, string?)[] pair = { ("/a", "1"), ("/b", (string?)null), ("/c", "2") };
+
+        Assert.Equal(7, FleetStore.AppliedEarlier(swap, ReadBack(("/k", "mine", 7)), newestExpected: 5));
+        Assert.Null(FleetStore.AppliedEarlier(swap, ReadBack(("/k", "theirs", 7)), newestExpected: 5));
+        Assert.Null(FleetStore.AppliedEarlier(swap, ReadBack(("/k", "mine", 5)), newestExpected: 5));
+        Assert.Null(FleetStore.AppliedEarlier(swap, ReadBack(((string, string, long)?)null), newestExpected: 5));
+        Assert.Equal(9, FleetStore.AppliedEarlier(pair, ReadBack(("/a", "1", 9), null, ("/c", "2", 9)), newestExpected: 4));
+        Assert.Null(FleetStore.AppliedEarlier(pair, ReadBack(("/a", "1", 9), null, ("/c", "2", 10)), newestExpected: 4));
+        Assert.Null(FleetStore.AppliedEarlier(pair, ReadBack(("/a", "1", 9), ("/b", "x", 3), ("/c", "2", 9)), newestExpected: 4));
+        Assert.Null(FleetStore.AppliedEarlier(new (string, string?)[] { ("/k", (string?)null) }, ReadBack(((string, string, long)?)null), newestExpected: 4));
+    }
+
+    [Fact]
     public async Task Call_StoreUnreachable_RetriesUntilCancelled_ThenOperationCanceled()
     {
         // The client's first call to a dead endpoint waits out its whole deadline (it waits for the connection);
@@ -224,10 +261,13 @@ public sealed class FleetStoreTests : IAsyncLifetime
         string prefix = EtcdClusterFixture.NewPrefix("kill");
         FleetStore writer = NewStore(cluster.Endpoints);
         // The follower knows two members; each is killed in turn, so its watch's member dies at least once.
-        FleetStore follower = NewStore(cluster.ClientUrl(0) + "," + cluster.ClientUrl(1));
+        var logs = new RecordingLoggerFactory();
+        FleetStore follower = Own(new FleetStore(Options(cluster.ClientUrl(0) + "," + cluster.ClientUrl(1), logger: logs.CreateLogger("follower"))));
         ViewRecorder recorder = Own(new ViewRecorder(follower, prefix));
-        await recorder.WaitForAsync(_ => true, "the first listing");
-        var expected = new List<string>();
+        // The watch is live (on one of the two) once a change made after the listing shows up.
+        await writer.PutAsync(prefix + "live", "v", default);
+        await recorder.WaitForAsync(v => v.Entries.ContainsKey(prefix + "live"), "the change after the listing");
+        var expected = new List<string> { prefix + "live" };
         for (int member = 0; member < 2; member++)
         {
             cluster.KillMember(member);
@@ -243,9 +283,43 @@ public sealed class FleetStoreTests : IAsyncLifetime
 
         StoreView last = await recorder.WaitForAsync(v => v.Entries.Count == expected.Count, "every change", TimeSpan.FromSeconds(20));
 
-        Assert.Equal(expected, last.Entries.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), last.Entries.Keys.Order(StringComparer.Ordinal));
+        foreach (RecordingLoggerFactory.LogEntry entry in logs.Entries)
+        {
+            _output.WriteLine($"follower: {entry.EventId} {entry.Message}");
+        }
+
+        // The watch did break (its member died) and resumed: 3002 is FleetStoreLog.WatchBroken.
+        Assert.Contains(logs.Entries, e => e.EventId == 3002);
         Assert.DoesNotContain(recorder.All, v => v.Relisted);
         AssertIncreasing(recorder.All);
+    }
+
+    [Fact]
+    public async Task Follow_OneOfItsMembersDeadFromTheStart_FollowsThroughTheOther()
+    {
+        EtcdCluster cluster = await StartClusterAsync();
+        string prefix = EtcdClusterFixture.NewPrefix("dead");
+        FleetStore writer = NewStore(cluster.ClientUrl(1) + "," + cluster.ClientUrl(2));
+        cluster.KillMember(0);
+        // Several followers, so that some of their watches are routed to the dead member first.
+        ViewRecorder[] recorders = Enumerable.Range(0, 4)
+            .Select(_ => Own(new ViewRecorder(NewStore(cluster.ClientUrl(0) + "," + cluster.ClientUrl(1)), prefix)))
+            .ToArray();
+        foreach (ViewRecorder recorder in recorders)
+        {
+            await recorder.WaitForAsync(_ => true, "the first listing");
+        }
+
+        long revision = await writer.PutAsync(prefix + "stable", "v2", default);
+
+        foreach (ViewRecorder recorder in recorders)
+        {
+            StoreView view = await recorder.WaitForAsync(v => v.Entries.ContainsKey(prefix + "stable"), "the change, with member 0 still dead", TimeSpan.FromSeconds(10));
+            Assert.Equal(revision, view.Revision);
+        }
+
+        Assert.False(cluster.IsRunning(0));
     }
 
     [Fact]
@@ -346,8 +420,9 @@ public sealed class FleetStoreTests : IAsyncLifetime
         }
     }
 
-    private static FleetStoreOptions Options(string endpoints, TimeSpan? ttl = null, TimeSpan? callTimeout = null) => new()
+    private static FleetStoreOptions Options(string endpoints, TimeSpan? ttl = null, TimeSpan? callTimeout = null, ILogger? logger = null) => new()
     {
+        Logger = logger ?? NullLogger.Instance,
         Endpoints = endpoints,
         CallTimeout = callTimeout ?? TimeSpan.FromSeconds(2),
         LeaseTtl = ttl ?? TimeSpan.FromSeconds(10),
