@@ -19,6 +19,12 @@ internal sealed partial class FleetStore
         {
             return await RetryAsync(operation, key, call, linked.Token).ConfigureAwait(false);
         }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e.CancellationToken != cancellationToken)
+        {
+            // Name the caller's token, not the linked one, so a caller's "when (token.IsCancellationRequested)" and
+            // e.CancellationToken checks hold.
+            throw new OperationCanceledException(e.Message, e.InnerException ?? e, cancellationToken);
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _disposing.IsCancellationRequested)
         {
             throw new ObjectDisposedException(nameof(FleetStore), $"The fleet store was disposed during {operation} of '{key}'.");

@@ -87,11 +87,22 @@ internal sealed partial class FleetStore
                 try
                 {
                     using AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call = _client.GetConnection().WatchClient.Watch(s_requireLeader, deadline: null, cancellationToken: token);
-                    await call.RequestStream.WriteAsync(new WatchRequest
+                    // Until etcd confirms the watch, the stream is bounded by the call timeout: a call the channel
+                    // routed to a dead member's subchannel can otherwise wait, silently, until that member is back.
+                    using (var deadline = new CancellationTokenSource(_callTimeout, _timeProvider))
+                    using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(token, deadline.Token))
                     {
-                        CreateRequest = new WatchCreateRequest { Key = key, RangeEnd = rangeEnd, StartRevision = revision + 1, ProgressNotify = true },
-                    }, token).ConfigureAwait(false);
-                    while (await call.ResponseStream.MoveNext(token).ConfigureAwait(false))
+                        await call.RequestStream.WriteAsync(new WatchRequest
+                        {
+                            CreateRequest = new WatchCreateRequest { Key = key, RangeEnd = rangeEnd, StartRevision = revision + 1, ProgressNotify = true },
+                        }, bounded.Token).ConfigureAwait(false);
+                        if (!await call.ResponseStream.MoveNext(bounded.Token).ConfigureAwait(false))
+                        {
+                            throw new RpcException(new Status(StatusCode.Unavailable, "The watch stream ended before the watch was created."));
+                        }
+                    }
+
+                    for (bool more = true; more; more = await call.ResponseStream.MoveNext(token).ConfigureAwait(false))
                     {
                         WatchResponse response = call.ResponseStream.Current;
                         failures = 0;

@@ -302,8 +302,12 @@ internal sealed partial class FleetStore : IAsyncDisposable
 
     private static StoreEntry Entry(Mvccpb.KeyValue kv) => new(kv.Key.ToStringUtf8(), kv.Value.ToStringUtf8(), kv.ModRevision, kv.CreateRevision);
 
-    /// <summary>After an uncertain attempt and a conflict: the revision of that attempt if the keys read back show it applied.</summary>
-    private static long? AppliedEarlier(IReadOnlyList<(string Key, string? Value)> writes, TxnResponse response, long newestExpected)
+    /// <summary>
+    /// After an uncertain attempt and a conflict: the revision of that attempt if the keys read back (one range per
+    /// write, in order) show it applied: every put key holds its value, all at one revision newer than every
+    /// expected one, and every deleted key is absent. A transaction of deletes only is never taken as applied.
+    /// </summary>
+    internal static long? AppliedEarlier(IReadOnlyList<(string Key, string? Value)> writes, TxnResponse response, long newestExpected)
     {
         long? revision = null;
         for (int i = 0; i < writes.Count; i++)

@@ -3,7 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using dotnet_etcd;
 using Etcdserverpb;
+using Google.Protobuf;
 using Hotswap.Tests.Fleet.Support;
+using Hotswap.Tests.Support;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
 
 namespace Hotswap.Tests.Fleet;
 
@@ -16,9 +21,14 @@ public sealed class FleetStoreTests : IAsyncLifetime
 {
     private static readonly TimeSpan s_shortTtl = TimeSpan.FromSeconds(2);
     private readonly EtcdClusterFixture _shared;
+    private readonly ITestOutputHelper _output;
     private readonly List<IAsyncDisposable> _owned = new();
 
-    public FleetStoreTests(EtcdClusterFixture shared) => _shared = shared;
+    public FleetStoreTests(EtcdClusterFixture shared, ITestOutputHelper output)
+    {
+        _shared = shared;
+        _output = output;
+    }
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -196,29 +206,68 @@ public sealed class FleetStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public void AppliedEarlier_KeysReadBackOnConflict_OnlyMyValuesAtOneNewerRevisionCount()
+    {
+        static TxnResponse ReadBack(params (string Key, string Value, long ModRevision)?[] reads)
+        {
+            var response = new TxnResponse { Succeeded = false };
+            foreach ((string Key, string Value, long ModRevision)? read in reads)
+            {
+                var range = new RangeResponse();
+                if (read is { } kv)
+                {
+                    range.Kvs.Add(new Mvccpb.KeyValue { Key = ByteString.CopyFromUtf8(kv.Key), Value = ByteString.CopyFromUtf8(kv.Value), ModRevision = kv.ModRevision });
+                }
+
+                response.Responses.Add(new ResponseOp { ResponseRange = range });
+            }
+
+            return response;
+        }
+
+        (string, string?)[] swap = { ("/k", "mine") };
+        (string, string?)[] pair = { ("/a", "1"), ("/b", (string?)null), ("/c", "2") };
+
+        Assert.Equal(7, FleetStore.AppliedEarlier(swap, ReadBack(("/k", "mine", 7)), newestExpected: 5));
+        Assert.Null(FleetStore.AppliedEarlier(swap, ReadBack(("/k", "theirs", 7)), newestExpected: 5));
+        Assert.Null(FleetStore.AppliedEarlier(swap, ReadBack(("/k", "mine", 5)), newestExpected: 5));
+        Assert.Null(FleetStore.AppliedEarlier(swap, ReadBack(((string, string, long)?)null), newestExpected: 5));
+        Assert.Equal(9, FleetStore.AppliedEarlier(pair, ReadBack(("/a", "1", 9), null, ("/c", "2", 9)), newestExpected: 4));
+        Assert.Null(FleetStore.AppliedEarlier(pair, ReadBack(("/a", "1", 9), null, ("/c", "2", 10)), newestExpected: 4));
+        Assert.Null(FleetStore.AppliedEarlier(pair, ReadBack(("/a", "1", 9), ("/b", "x", 3), ("/c", "2", 9)), newestExpected: 4));
+        Assert.Null(FleetStore.AppliedEarlier(new (string, string?)[] { ("/k", (string?)null) }, ReadBack(((string, string, long)?)null), newestExpected: 4));
+    }
+
+    [Fact]
     public async Task Call_StoreUnreachable_RetriesUntilCancelled_ThenOperationCanceled()
     {
-        FleetStore store = NewStore("http://127.0.0.1:" + UnusedPort());
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
+        // The client's first call to a dead endpoint waits out its whole deadline (it waits for the connection);
+        // later ones fail at once with Unavailable. Both are outages, retried until the token is cancelled.
+        FleetStore store = Own(new FleetStore(Options("http://127.0.0.1:" + UnusedPort(), callTimeout: TimeSpan.FromMilliseconds(300))));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
         var watch = Stopwatch.StartNew();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.PutAsync("/k", "v", cancel.Token));
+        OperationCanceledException e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.PutAsync("/k", "v", cancel.Token));
 
+        Assert.Equal(cancel.Token, e.CancellationToken);
         Assert.False(store.IsReachable);
-        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(5));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(1400), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
     public async Task Follow_ConnectedMemberKilled_ResumesAndMissesNoChange()
     {
-        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        EtcdCluster cluster = await StartClusterAsync();
         string prefix = EtcdClusterFixture.NewPrefix("kill");
         FleetStore writer = NewStore(cluster.Endpoints);
         // The follower knows two members; each is killed in turn, so its watch's member dies at least once.
-        FleetStore follower = NewStore(cluster.ClientUrl(0) + "," + cluster.ClientUrl(1));
+        var logs = new RecordingLoggerFactory();
+        FleetStore follower = Own(new FleetStore(Options(cluster.ClientUrl(0) + "," + cluster.ClientUrl(1), logger: logs.CreateLogger("follower"))));
         ViewRecorder recorder = Own(new ViewRecorder(follower, prefix));
-        await recorder.WaitForAsync(_ => true, "the first listing");
-        var expected = new List<string>();
+        // The watch is live (on one of the two) once a change made after the listing shows up.
+        await writer.PutAsync(prefix + "live", "v", default);
+        await recorder.WaitForAsync(v => v.Entries.ContainsKey(prefix + "live"), "the change after the listing");
+        var expected = new List<string> { prefix + "live" };
         for (int member = 0; member < 2; member++)
         {
             cluster.KillMember(member);
@@ -234,15 +283,49 @@ public sealed class FleetStoreTests : IAsyncLifetime
 
         StoreView last = await recorder.WaitForAsync(v => v.Entries.Count == expected.Count, "every change", TimeSpan.FromSeconds(20));
 
-        Assert.Equal(expected, last.Entries.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), last.Entries.Keys.Order(StringComparer.Ordinal));
+        foreach (RecordingLoggerFactory.LogEntry entry in logs.Entries)
+        {
+            _output.WriteLine($"follower: {entry.EventId} {entry.Message}");
+        }
+
+        // The watch did break (its member died) and resumed: 3002 is FleetStoreLog.WatchBroken.
+        Assert.Contains(logs.Entries, e => e.EventId == 3002);
         Assert.DoesNotContain(recorder.All, v => v.Relisted);
         AssertIncreasing(recorder.All);
     }
 
     [Fact]
+    public async Task Follow_OneOfItsMembersDeadFromTheStart_FollowsThroughTheOther()
+    {
+        EtcdCluster cluster = await StartClusterAsync();
+        string prefix = EtcdClusterFixture.NewPrefix("dead");
+        FleetStore writer = NewStore(cluster.ClientUrl(1) + "," + cluster.ClientUrl(2));
+        cluster.KillMember(0);
+        // Several followers, so that some of their watches are routed to the dead member first.
+        ViewRecorder[] recorders = Enumerable.Range(0, 4)
+            .Select(_ => Own(new ViewRecorder(NewStore(cluster.ClientUrl(0) + "," + cluster.ClientUrl(1)), prefix)))
+            .ToArray();
+        foreach (ViewRecorder recorder in recorders)
+        {
+            await recorder.WaitForAsync(_ => true, "the first listing");
+        }
+
+        long revision = await writer.PutAsync(prefix + "stable", "v2", default);
+
+        foreach (ViewRecorder recorder in recorders)
+        {
+            StoreView view = await recorder.WaitForAsync(v => v.Entries.ContainsKey(prefix + "stable"), "the change, with member 0 still dead", TimeSpan.FromSeconds(10));
+            Assert.Equal(revision, view.Revision);
+        }
+
+        Assert.False(cluster.IsRunning(0));
+    }
+
+    [Fact]
     public async Task Follow_ResumeRevisionCompacted_RelistsThenWatchesOn()
     {
-        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        EtcdCluster cluster = await StartClusterAsync();
         string prefix = EtcdClusterFixture.NewPrefix("compact");
         FleetStore writer = NewStore(cluster.ClientUrl(1) + "," + cluster.ClientUrl(2));
         await writer.PutAsync(prefix + "a", "1", default);
@@ -275,7 +358,7 @@ public sealed class FleetStoreTests : IAsyncLifetime
     [Fact]
     public async Task Lease_MemberOutageLongerThanTtl_StoreGrantsAgainAndPutsItsKeysBack()
     {
-        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        EtcdCluster cluster = await StartClusterAsync();
         string prefix = EtcdClusterFixture.NewPrefix("outage");
         FleetStore store = NewStore(cluster.ClientUrl(0), s_shortTtl);
         FleetStore observer = NewStore(cluster.ClientUrl(1) + "," + cluster.ClientUrl(2));
@@ -299,7 +382,7 @@ public sealed class FleetStoreTests : IAsyncLifetime
     [Fact]
     public async Task WholeClusterDown_CallsWaitFollowResumes_LeasedKeyKept()
     {
-        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        EtcdCluster cluster = await StartClusterAsync();
         string prefix = EtcdClusterFixture.NewPrefix("down");
         FleetStore store = NewStore(cluster.Endpoints, s_shortTtl);
         await store.PutLeasedAsync(prefix + "hosts/h1", "alive", default);
@@ -322,6 +405,13 @@ public sealed class FleetStoreTests : IAsyncLifetime
         AssertIncreasing(recorder.All);
     }
 
+    private async Task<EtcdCluster> StartClusterAsync()
+    {
+        EtcdCluster cluster = Own(await EtcdCluster.StartAsync());
+        _output.WriteLine($"A cluster of its own: healthy {cluster.LastStartDuration.TotalMilliseconds:0} ms after its members started.");
+        return cluster;
+    }
+
     private static void AssertIncreasing(IReadOnlyList<StoreView> views)
     {
         for (int i = 1; i < views.Count; i++)
@@ -330,10 +420,11 @@ public sealed class FleetStoreTests : IAsyncLifetime
         }
     }
 
-    private static FleetStoreOptions Options(string endpoints, TimeSpan? ttl = null) => new()
+    private static FleetStoreOptions Options(string endpoints, TimeSpan? ttl = null, TimeSpan? callTimeout = null, ILogger? logger = null) => new()
     {
+        Logger = logger ?? NullLogger.Instance,
         Endpoints = endpoints,
-        CallTimeout = TimeSpan.FromSeconds(2),
+        CallTimeout = callTimeout ?? TimeSpan.FromSeconds(2),
         LeaseTtl = ttl ?? TimeSpan.FromSeconds(10),
         MinBackoff = TimeSpan.FromMilliseconds(50),
         MaxBackoff = TimeSpan.FromMilliseconds(500),

@@ -25,6 +25,8 @@ public sealed class EtcdCluster : IAsyncDisposable
     private static readonly TimeSpan s_healthDeadline = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(100);
     private const int StartAttempts = 3;
+    private const string RootPrefix = "hotswap-etcd-";
+    private const string OwnerFile = "owner.pid";
 
     private readonly string _root;
     private readonly string _token;
@@ -54,14 +56,16 @@ public sealed class EtcdCluster : IAsyncDisposable
     {
         string etcd = FindExecutable("etcd");
         FindExecutable("etcdctl");
+        SweepAbandoned();
         Exception? last = null;
         // Free ports are found by binding port 0, then released for etcd to take: another process may take one
         // in between. That shows as a failed start ("address already in use"), so a start is tried again on
         // new ports, each time on a new token and new data directories.
         for (int attempt = 1; attempt <= StartAttempts; attempt++)
         {
-            string root = Path.Combine(Path.GetTempPath(), "hotswap-etcd-" + Guid.NewGuid().ToString("N")[..12]);
+            string root = Path.Combine(Path.GetTempPath(), RootPrefix + Guid.NewGuid().ToString("N")[..12]);
             CreatePrivateDirectory(root);
+            File.WriteAllText(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             int[] ports = FreePorts(MemberCount * 2);
             var members = new Member[MemberCount];
             for (int i = 0; i < MemberCount; i++)
@@ -253,6 +257,46 @@ public sealed class EtcdCluster : IAsyncDisposable
         {
             process.Kill();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the folders of clusters whose test process died before it could (its members died with it, by
+    /// their guards); a folder whose owner still runs, or that has no owner file yet, is left alone.
+    /// </summary>
+    private static void SweepAbandoned()
+    {
+        foreach (string root in Directory.EnumerateDirectories(Path.GetTempPath(), RootPrefix + "*"))
+        {
+            try
+            {
+                string owner = Path.Combine(root, OwnerFile);
+                if (File.Exists(owner) && int.TryParse(File.ReadAllText(owner), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && !IsAlive(pid))
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+            }
+            catch (IOException)
+            {
+                // Another run sweeps or uses it; leave it.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Another user's; leave it.
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
