@@ -249,7 +249,7 @@ internal static class FleetCommand
                 last = now;
             }
 
-            if (rollout is null || rollout.State is "completed" or "aborted" || cancellationToken.IsCancellationRequested)
+            if (rollout is null || rollout.State is "completed" or "aborted" || cancellationToken.IsCancellationRequested || running.IsCompleted)
             {
                 break;
             }
@@ -258,7 +258,18 @@ internal static class FleetCommand
         }
 
         await stop.CancelAsync().ConfigureAwait(false);
-        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return cli.Fail("The rollout controller stopped: " + CliOutput.OneLine(ex.Message), ExitCodes.Failed);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         return Report(cli, status, pluginName);
     }
 

@@ -24,6 +24,10 @@ public sealed class FleetAgent : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
 
+    // One registration writer at a time, each taking its snapshot inside: an older snapshot never lands last.
+    private readonly SemaphoreSlim _registering = new(1, 1);
+    private Task _pendingRegistration = Task.CompletedTask;
+
     // (scope, version) pairs this host refused: not tried again, so a bad version is NACKed once.
     private readonly HashSet<(string Plugin, string Scope, string Version)> _refused = [];
     private readonly HashSet<(string Plugin, string Scope, string Version)> _answered = [];
@@ -52,7 +56,7 @@ public sealed class FleetAgent : IAsyncDisposable
         _host = host;
         _options = options;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<FleetAgent>();
-        HostId = options.HostId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+        HostId = options.HostId ?? DefaultHostId(_root);
         _store = new FleetStore(new FleetStoreOptions
         {
             Endpoints = options.Endpoints,
@@ -122,7 +126,9 @@ public sealed class FleetAgent : IAsyncDisposable
         _host.UnloadStuck -= OnHostChanged;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Volatile.Read(ref _pendingRegistration).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _store.DisposeAsync().ConfigureAwait(false);
+        _registering.Dispose();
         _ownedClient?.Dispose();
         _stopping.Dispose();
     }
@@ -134,7 +140,16 @@ public sealed class FleetAgent : IAsyncDisposable
             await RegisterAsync(stopping).ConfigureAwait(false);
             await foreach (StoreView view in _store.FollowAsync(FleetKeys.Plugins(_options.Fleet), stopping).ConfigureAwait(false))
             {
-                await ReconcileAsync(view, stopping).ConfigureAwait(false);
+                try
+                {
+                    await ReconcileAsync(view, stopping).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+                {
+                    // One view's failure (a refusal of the store that is not an outage, a bug) is
+                    // logged; the next view is reconciled from scratch, so the agent never stops following.
+                    FleetLog.ReconcileFailed(_logger, HostId, _options.Fleet, view.Revision, ex);
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -182,8 +197,20 @@ public sealed class FleetAgent : IAsyncDisposable
             return;
         }
 
+        // A NACK this host id wrote before (an earlier run of the process) stands: never tried again.
+        string answerKey = FleetKeys.Answer(_options.Fleet, plugin, scope, target.Version, HostId);
+        if (await _store.GetAsync(answerKey, stopping).ConfigureAwait(false) is { } earlier
+            && JsonSerializer.Deserialize(earlier.Value, FleetJsonContext.Default.AnswerRecord) is { Ack: false })
+        {
+            _refused.Add((plugin, scope, target.Version));
+            _answered.Add((plugin, scope, target.Version));
+            return;
+        }
+
         FleetLog.Applying(_logger, HostId, plugin, target.Version, serving ?? "(none)");
         FleetError? error = null;
+        bool flipped = false;
+        bool done = false;
         try
         {
             // Shared prune lock from the fetch to the flip: a fetched folder is in no status file and
@@ -192,17 +219,20 @@ public sealed class FleetAgent : IAsyncDisposable
             {
                 await _fetcher.FetchAsync(_root, plugin, target.Version, new Uri(target.Artifact), target.Digest, _trustedKeys, stopping).ConfigureAwait(false);
                 PluginPublisher.Activate(_root, plugin, target.Version);
+                flipped = true;
             }
 
             ReloadResult result = await _host.ReloadAsync(cancellationToken: stopping).ConfigureAwait(false);
             if (result.Error is { } failed)
             {
-                error = FleetError.From(plugin, failed);
+                error = FleetError.From(plugin, failed, target.Artifact);
             }
             else if (ServingVersion(plugin) != target.Version)
             {
                 error = new FleetError(plugin, nameof(ReloadPhase.Switch), null, $"The reload succeeded but the host serves version '{ServingVersion(plugin) ?? "(none)"}' of '{plugin}', not '{target.Version}'.");
             }
+
+            done = true;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -212,13 +242,23 @@ public sealed class FleetAgent : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            error = FleetError.From(plugin, ex);
+            error = FleetError.From(plugin, ex, target.Artifact);
+            done = true;
+        }
+        finally
+        {
+            // Refused, or stopped between the flip and the reload's end: current names what serves
+            // again (or nothing, for a plugin the host did not serve), so no later reload, the
+            // watcher's included, picks the refused version up.
+            if (flipped && (error is not null || !done))
+            {
+                RestoreCurrent(plugin, serving);
+            }
         }
 
         if (error is not null)
         {
             _refused.Add((plugin, scope, target.Version));
-            RestoreCurrent(plugin, serving);
         }
 
         _lastError = error;
@@ -228,18 +268,22 @@ public sealed class FleetAgent : IAsyncDisposable
     /// <summary>After a refusal, <c>current</c> names the version still serving again, so no later reload (or the watcher) picks the refused one up.</summary>
     private void RestoreCurrent(string plugin, string? serving)
     {
-        if (serving is null)
-        {
-            return;
-        }
-
         try
         {
-            PluginPublisher.Activate(_root, plugin, serving);
+            if (serving is null)
+            {
+                // A plugin new to this host: unpublished again, as before the fetch (discovery
+                // skips a plugin folder with no current file).
+                File.Delete(PluginLayout.CurrentFile(Path.Combine(_root, plugin)));
+            }
+            else
+            {
+                PluginPublisher.Activate(_root, plugin, serving);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            FleetLog.RestoreCurrentFailed(_logger, HostId, plugin, serving, ex);
+            FleetLog.RestoreCurrentFailed(_logger, HostId, plugin, serving ?? "(none)", ex);
         }
     }
 
@@ -280,13 +324,31 @@ public sealed class FleetAgent : IAsyncDisposable
             FleetLog.Nacked(_logger, HostId, plugin, version, scope, error.Phase, error.File ?? "(none)", error.Message);
         }
 
-        Answered?.Invoke(this, new FleetAnsweredEventArgs(plugin, scope, version, error is null, error?.Phase, error?.File, error?.Message));
+        try
+        {
+            Answered?.Invoke(this, new FleetAnsweredEventArgs(plugin, scope, version, error is null, error?.Phase, error?.File, error?.Message));
+        }
+#pragma warning disable CA1031 // A subscriber's failure is logged; it never stops the agent.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            FleetLog.HandlerFailed(_logger, HostId, nameof(Answered), ex);
+        }
     }
 
+    /// <summary>Writes the host's registration: one writer at a time, each snapshot taken once it may write, so the newest state lands last.</summary>
     private async Task RegisterAsync(CancellationToken stopping)
     {
-        HostRecord record = Registration();
-        await _store.PutLeasedAsync(FleetKeys.Host(_options.Fleet, HostId), JsonSerializer.Serialize(record, FleetJsonContext.Default.HostRecord), stopping).ConfigureAwait(false);
+        await _registering.WaitAsync(stopping).ConfigureAwait(false);
+        try
+        {
+            HostRecord record = Registration();
+            await _store.PutLeasedAsync(FleetKeys.Host(_options.Fleet, HostId), JsonSerializer.Serialize(record, FleetJsonContext.Default.HostRecord), stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            _registering.Release();
+        }
     }
 
     private HostRecord Registration()
@@ -337,9 +399,28 @@ public sealed class FleetAgent : IAsyncDisposable
     {
         // A reload the agent did not start (the watcher, an operator) or a stuck version: the
         // registration says so soon. Best effort: the next reconcile writes it again.
-        if (!_stopping.IsCancellationRequested && _store.IsReachable)
+        lock (_gate)
         {
-            _ = Task.Run(() => RegisterAsync(_stopping.Token), CancellationToken.None).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            if (_disposed || _stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            CancellationToken stopping = _stopping.Token;
+            Task previous = _pendingRegistration;
+            _pendingRegistration = Task.Run(
+                async () =>
+                {
+                    await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    try
+                    {
+                        await RegisterAsync(stopping).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                    {
+                    }
+                },
+                CancellationToken.None);
         }
     }
 
@@ -385,5 +466,13 @@ public sealed class FleetAgent : IAsyncDisposable
         }
 
         return [.. plugins.Select(static p => (p.Key, p.Value.Stable, p.Value.Rollout))];
+    }
+
+    /// <summary>The host id when none is set: the machine's name and a hash of the plugins root, the same across restarts of the process.</summary>
+    private static string DefaultHostId(string root)
+    {
+        byte[] hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(root)));
+        string machine = new([.. Environment.MachineName.Select(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-')]);
+        return $"{machine}-{Convert.ToHexStringLower(hash)[..8]}";
     }
 }

@@ -94,12 +94,18 @@ internal sealed record ServedVersion(string Plugin, string Version);
 /// <param name="Message">What happened.</param>
 internal sealed record FleetError(string Plugin, string Phase, string? File, string Message)
 {
-    /// <summary>The error of a failed fetch or reload.</summary>
-    public static FleetError From(string plugin, Exception exception) => exception switch
+    /// <summary>The error of a failed fetch or reload; anything but a <see cref="PluginLoadException"/> is a fetch error of the artifact's URL.</summary>
+    public static FleetError From(string plugin, Exception exception, string artifact) => exception switch
     {
         PluginLoadException load => new(load.PluginName ?? plugin, load.Phase.ToString(), load.FilePath, load.Reason ?? load.Message),
-        _ => new(plugin, "Fetch", null, exception.Message),
+        _ => new(plugin, nameof(ReloadPhase.Fetch), WithoutCredentials(artifact), exception.Message),
     };
+
+    /// <summary>A URL as a NACK in the store may show it: no user info, no query (a signed URL's credential).</summary>
+    private static string WithoutCredentials(string url)
+        => Uri.TryCreate(url, UriKind.Absolute, out Uri? uri)
+            ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) + (uri.Query.Length > 0 ? "?..." : "")
+            : url.Split('?')[0];
 }
 
 /// <summary>The value of <c>hosts/{hostId}</c>: a host's registration, bound to its lease.</summary>

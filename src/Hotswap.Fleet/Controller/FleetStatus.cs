@@ -73,7 +73,7 @@ public sealed class FleetStatus
                     && entry.Key[answersPrefix.Length..].Split('/') is [string plugin, string rollout, string version, string hostId]
                     && JsonSerializer.Deserialize(entry.Value, FleetJsonContext.Default.AnswerRecord) is { } answer)
                 {
-                    answers.Add(new FleetAnswerStatus(plugin, rollout, version, hostId, answer.Ack, answer.Error?.Phase, answer.Error?.File, answer.Error?.Message, answer.At));
+                    answers.Add(new FleetAnswerStatus(plugin, rollout, version, hostId, answer.Ack, answer.Error?.Plugin, answer.Error?.Phase, answer.Error?.File, answer.Error?.Message, answer.At));
                 }
             }
             catch (JsonException)
@@ -173,8 +173,9 @@ public sealed record FleetRolloutStatus(
 /// <param name="Version">The version.</param>
 /// <param name="HostId">The host.</param>
 /// <param name="Acknowledged">ACK (it serves the version) or NACK.</param>
+/// <param name="FailedPlugin">A NACK's failing plugin: the one answered for, or another whose failure failed the host's reload.</param>
 /// <param name="Phase">A NACK's phase.</param>
 /// <param name="FilePath">A NACK's file or URL.</param>
 /// <param name="Reason">A NACK's reason.</param>
 /// <param name="At">When the host answered.</param>
-public sealed record FleetAnswerStatus(string PluginName, string RolloutId, string Version, string HostId, bool Acknowledged, string? Phase, string? FilePath, string? Reason, DateTimeOffset At);
+public sealed record FleetAnswerStatus(string PluginName, string RolloutId, string Version, string HostId, bool Acknowledged, string? FailedPlugin, string? Phase, string? FilePath, string? Reason, DateTimeOffset At);

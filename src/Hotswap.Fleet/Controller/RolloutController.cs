@@ -24,6 +24,9 @@ public sealed class RolloutController : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _controllerId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
 
+    // The controller key as the step being taken saw it: every write compares its revision.
+    private StoreEntry? _held;
+
     /// <summary>Initializes a controller for one fleet.</summary>
     /// <param name="options">How to reach the fleet.</param>
     /// <param name="loggerFactory">Where the controller logs.</param>
@@ -70,7 +73,8 @@ public sealed class RolloutController : IAsyncDisposable
         IReadOnlyList<string> plan = RolloutPlan.Parse(waves);
         string key = FleetKeys.Rollout(_options.Fleet, pluginName);
         StoreEntry? stableEntry = await _store.GetAsync(FleetKeys.Stable(_options.Fleet, pluginName), cancellationToken).ConfigureAwait(false);
-        StableRecord? stable = stableEntry is null ? null : JsonSerializer.Deserialize(stableEntry.Value, FleetJsonContext.Default.StableRecord);
+        StableRecord stable = (stableEntry is null ? null : JsonSerializer.Deserialize(stableEntry.Value, FleetJsonContext.Default.StableRecord))
+            ?? throw new InvalidOperationException($"Plugin '{pluginName}' has no stable version in fleet '{_options.Fleet}' ({FleetKeys.Stable(_options.Fleet, pluginName)}): an abort would have nothing to send hosts back to. Set the stable version first (the version every host serves now).");
         StoreEntry? existing = await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (existing is not null && Parse(existing) is { State: RolloutState.Running or RolloutState.Paused } active)
         {
@@ -82,7 +86,7 @@ public sealed class RolloutController : IAsyncDisposable
         {
             Id = now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8],
             Target = new VersionReference(version, artifact.AbsoluteUri, digest),
-            Previous = stable?.Target,
+            Previous = stable.Target,
             State = RolloutState.Running,
             Waves = plan,
             Bake = bake,
@@ -135,8 +139,38 @@ public sealed class RolloutController : IAsyncDisposable
     public async Task RunAsync(string pluginName, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(pluginName);
-        await AcquireAsync(pluginName, cancellationToken).ConfigureAwait(false);
-        FleetLog.ControllerRunning(_logger, _controllerId, _options.Fleet, pluginName);
+        string lockKey = FleetKeys.Controller(_options.Fleet, pluginName);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await AcquireAsync(pluginName, cancellationToken).ConfigureAwait(false);
+            FleetLog.ControllerRunning(_logger, _controllerId, _options.Fleet, pluginName);
+            bool lost = await DriveAsync(pluginName, lockKey, cancellationToken).ConfigureAwait(false);
+            if (!lost)
+            {
+                break;
+            }
+
+            FleetLog.ControllerLostKey(_logger, _controllerId, _options.Fleet, pluginName); // another controller holds the key now: wait for it again
+        }
+
+        // Release the key at once, so that a successor need not wait for the lease to expire.
+        try
+        {
+            using var release = new CancellationTokenSource(_options.CallTimeout);
+            if (await _store.GetAsync(lockKey, release.Token).ConfigureAwait(false) is { } held && held.Value == _controllerId)
+            {
+                _ = await _store.CompareAndSwapAsync(lockKey, held.ModRevision, null, release.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The store is unreachable: the key goes with the lease.
+        }
+    }
+
+    /// <summary>The loop while this controller holds the key; returns <see langword="true"/> when it found the key held by another.</summary>
+    private async Task<bool> DriveAsync(string pluginName, string lockKey, CancellationToken cancellationToken)
+    {
         StoreView? latest = null;
         using var changed = new SemaphoreSlim(0);
         using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -150,6 +184,7 @@ public sealed class RolloutController : IAsyncDisposable
                 }
             },
             CancellationToken.None);
+        Task? next = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -157,23 +192,45 @@ public sealed class RolloutController : IAsyncDisposable
                 TimeSpan? wake = null;
                 if (Volatile.Read(ref latest) is { } view)
                 {
-                    wake = await StepAsync(pluginName, view, cancellationToken).ConfigureAwait(false);
+                    // Fenced: every write compares the key's revision too, and a view that shows
+                    // the key held by another controller ends this one's turn.
+                    if (!view.Entries.TryGetValue(lockKey, out StoreEntry? held) || held.Value != _controllerId)
+                    {
+                        return true;
+                    }
+
+                    wake = await StepAsync(pluginName, view, held, cancellationToken).ConfigureAwait(false);
                 }
 
-                // Wait for the next change, or for the bake in progress to end.
-                Task next = changed.WaitAsync(cancellationToken);
+                if (following.IsCompleted)
+                {
+                    await following.ConfigureAwait(false); // a follow that ended on its own: its error, never a silent stop
+                    return false;
+                }
+
+                // Wait for the next change, or for the bake in progress to end. One wait stays
+                // pending across turns, so no release is ever lost to an abandoned waiter.
+                next ??= changed.WaitAsync(cancellationToken);
                 if (wake is { } delay)
                 {
-                    await Task.WhenAny(next, Task.Delay(delay, _options.TimeProvider, cancellationToken)).ConfigureAwait(false);
+                    using var bake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    Task timer = Task.Delay(delay < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : delay, _options.TimeProvider, bake.Token);
+                    await Task.WhenAny(next, timer).ConfigureAwait(false);
+                    await bake.CancelAsync().ConfigureAwait(false);
                 }
                 else
                 {
                     await next.ConfigureAwait(false);
                 }
 
-                while (changed.CurrentCount > 0)
+                if (next.IsCompleted)
                 {
-                    await changed.WaitAsync(cancellationToken).ConfigureAwait(false); // coalesce: the latest view holds them all
+                    await next.ConfigureAwait(false);
+                    next = null;
+                    while (changed.CurrentCount > 0)
+                    {
+                        await changed.WaitAsync(cancellationToken).ConfigureAwait(false); // coalesce: the latest view holds them all
+                    }
                 }
             }
         }
@@ -184,7 +241,13 @@ public sealed class RolloutController : IAsyncDisposable
         {
             await stopFollowing.CancelAsync().ConfigureAwait(false);
             await following.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (next is not null)
+            {
+                await next.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
+
+        return false;
     }
 
     /// <summary>Reads the fleet's state: every host, the plugins' stable versions and rollouts, and the answers of each rollout.</summary>
@@ -201,13 +264,31 @@ public sealed class RolloutController : IAsyncDisposable
     public ValueTask DisposeAsync() => _store.DisposeAsync();
 
     /// <summary>One step of the loop on the fleet's latest view; returns when to look again if nothing changes (a bake in progress).</summary>
-    private async Task<TimeSpan?> StepAsync(string plugin, StoreView view, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> StepAsync(string plugin, StoreView view, StoreEntry held, CancellationToken cancellationToken)
     {
         string key = FleetKeys.Rollout(_options.Fleet, plugin);
-        if (!view.Entries.TryGetValue(key, out StoreEntry? entry) || Parse(entry) is not { State: RolloutState.Running } rollout)
+        if (!view.Entries.TryGetValue(key, out StoreEntry? entry))
         {
             return null;
         }
+
+        RolloutRecord rollout;
+        try
+        {
+            rollout = Parse(entry);
+        }
+        catch (JsonException ex)
+        {
+            FleetLog.RecordUnreadable(_logger, key, ex); // an operator's hand edit: nothing moves until it is fixed
+            return null;
+        }
+
+        if (rollout.State != RolloutState.Running)
+        {
+            return null;
+        }
+
+        _held = held;
 
         FleetStatus status = FleetStatus.From(_options.Fleet, view);
         List<FleetHostStatus> live = [.. status.Hosts.Where(static h => h.IsLive).OrderBy(static h => h.HostId, StringComparer.Ordinal)];
@@ -219,7 +300,7 @@ public sealed class RolloutController : IAsyncDisposable
         if (nacks.Count > rollout.MaxNacks)
         {
             FleetAnswerStatus first = nacks[0];
-            string reason = $"{nacks.Count} NACK(s), more than the {rollout.MaxNacks} allowed; first from host {first.HostId}: phase {first.Phase}{(first.FilePath is null ? "" : $", file {first.FilePath}")}: {first.Reason}";
+            string reason = $"{nacks.Count} NACK(s), more than the {rollout.MaxNacks} allowed; first from host {first.HostId}: plugin '{first.FailedPlugin ?? plugin}', phase {first.Phase}{(first.FilePath is null ? "" : $", file {first.FilePath}")}: {first.Reason}";
             await SwapAsync(key, entry, rollout with { State = RolloutState.Aborted, Reason = reason, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
             FleetLog.RolloutAborted(_logger, rollout.Id, plugin, reason);
             return null;
@@ -236,9 +317,11 @@ public sealed class RolloutController : IAsyncDisposable
             return null;
         }
 
-        // The wave is ready when every admitted host that is live ACKed and serves the version.
+        // The wave is ready when every admitted host has answered: ACKed and serves the version
+        // (live, its registration says so), or NACKed within the allowance (it keeps the stable version).
         var acked = answers.Where(static a => a.Acknowledged).Select(static a => a.HostId).ToHashSet(StringComparer.Ordinal);
-        bool ready = rollout.Admitted.All(id => acked.Contains(id) && live.FirstOrDefault(h => h.HostId == id) is { } host && host.Serves(plugin, rollout.Target.Version));
+        var nacked = nacks.Select(static a => a.HostId).ToHashSet(StringComparer.Ordinal);
+        bool ready = rollout.Admitted.All(id => nacked.Contains(id) || (acked.Contains(id) && live.FirstOrDefault(h => h.HostId == id) is { } host && host.Serves(plugin, rollout.Target.Version)));
         if (!ready)
         {
             return rollout.WaveReadyAt is null ? null : await ClearReadyAsync(key, entry, rollout, now, cancellationToken).ConfigureAwait(false);
@@ -267,7 +350,7 @@ public sealed class RolloutController : IAsyncDisposable
         string stableKey = FleetKeys.Stable(_options.Fleet, plugin);
         long stableRevision = view.Entries.TryGetValue(stableKey, out StoreEntry? stableEntry) ? stableEntry.ModRevision : 0;
         long? done = await _store.TransactAsync(
-            [(key, entry.ModRevision), (stableKey, stableRevision)],
+            [(key, entry.ModRevision), (stableKey, stableRevision), (held.Key, held.ModRevision)],
             [(stableKey, JsonSerializer.Serialize(stable, FleetJsonContext.Default.StableRecord)), (key, Serialize(rollout with { State = RolloutState.Completed, WaveReadyAt = null, UpdatedAt = now }))],
             cancellationToken).ConfigureAwait(false);
         if (done is not null)
@@ -285,8 +368,9 @@ public sealed class RolloutController : IAsyncDisposable
     }
 
     /// <summary>Writes the record if nobody changed it since <paramref name="entry"/>; a conflict is left to the next step, which reads the newer record.</summary>
+    /// <remarks>Fenced by the controller key: a controller whose key another took writes nothing.</remarks>
     private async Task SwapAsync(string key, StoreEntry entry, RolloutRecord changed, CancellationToken cancellationToken)
-        => _ = await _store.CompareAndSwapAsync(key, entry.ModRevision, Serialize(changed), cancellationToken).ConfigureAwait(false);
+        => _ = await _store.TransactAsync([(key, entry.ModRevision), (_held!.Key, _held.ModRevision)], [(key, Serialize(changed))], cancellationToken).ConfigureAwait(false);
 
     private async Task ChangeAsync(string pluginName, Func<RolloutRecord, RolloutRecord> change, CancellationToken cancellationToken)
     {

@@ -105,8 +105,8 @@ public sealed class FleetAgentTests : IDisposable
 
         // A rollout that admitted another host only: this one stays on the stable version.
         string rolloutKey = FleetKeys.Rollout(_fleet, "alpha");
-        long revision = await store.PutAsync(rolloutKey, Rollout("r1", v2, RolloutState.Running, "h0"), CancellationToken.None);
         Task<FleetAnsweredEventArgs> stillV1 = NextAnswer(agent, v1.Version, rolloutId: "r1");
+        long revision = await store.PutAsync(rolloutKey, Rollout("r1", v2, RolloutState.Running, "h0"), CancellationToken.None);
         Assert.True((await stillV1.WaitAsync(s_deadline)).Acknowledged);
         Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
 
@@ -167,6 +167,56 @@ public sealed class FleetAgentTests : IDisposable
 
         Assert.Null(await store.GetAsync(FleetKeys.Host(_fleet, "h1"), CancellationToken.None));
         Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you")); // leaving the fleet leaves the host serving
+    }
+
+    [Fact]
+    public async Task NewPluginRefusedAtLoad_ItsCurrentIsRemovedAgain_SoTheHostsNextReloadsStillWork()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        PublishResult broken = await _builds.PublishAsync(Fixtures.NoAttribute, "beta"); // verifies, then fails to load
+        FleetArtifact beta = await FleetArtifacts.PackAsync(broken.VersionDirectory, Path.Combine(_builds.Scratch, "beta.zip"));
+        FleetArtifact v2 = await PackAsync(Fixtures.GreeterV2);
+        await using FleetStore store = NewStore();
+        await using FleetAgent agent = NewAgent(host, "h1");
+        Task<FleetAnsweredEventArgs> nacked = NextAnswer(agent, beta.Version);
+        await agent.StartAsync();
+
+        await store.PutAsync(FleetKeys.Stable(_fleet, "beta"), Stable(beta), CancellationToken.None);
+        FleetAnsweredEventArgs refused = await nacked.WaitAsync(s_deadline);
+
+        Assert.False(refused.Acknowledged);
+        Assert.Equal(nameof(ReloadPhase.Load), refused.Phase);
+        Assert.Null(PluginLayout.ReadCurrentOf(_root.PluginDirectory("beta"))); // unpublished again: no reload picks it up
+        Task<FleetAnsweredEventArgs> acked = NextAnswer(agent, v2.Version);
+        await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), Stable(v2), CancellationToken.None);
+        FleetAnsweredEventArgs next = await acked.WaitAsync(s_deadline);
+        Assert.True(next.Acknowledged, next.ToString());
+        Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
+    }
+
+    [Fact]
+    public async Task AnEarlierNackOfThisHostId_Stands_TheVersionIsNotTriedAgain()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        FleetArtifact v2 = await PackAsync(Fixtures.GreeterV2);
+        await using FleetStore store = NewStore();
+        string answerKey = FleetKeys.Answer(_fleet, "alpha", "stable", v2.Version, "h1");
+        string earlier = JsonSerializer.Serialize(new AnswerRecord { HostId = "h1", Version = v2.Version, Ack = false, Error = new FleetError("alpha", "OnInit", null, "crashed in an earlier run") }, FleetJsonContext.Default.AnswerRecord);
+        await store.PutAsync(answerKey, earlier, CancellationToken.None);
+        long revision = await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), Stable(v2), CancellationToken.None);
+
+        await using FleetAgent agent = NewAgent(host, "h1");
+        await agent.StartAsync();
+        await WaitForRegistrationAsync(store, "h1", r => r.AppliedRevision >= revision); // it reconciled that revision
+
+        Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
+        Assert.Equal(v1.Version, PluginLayout.ReadCurrentOf(_root.PluginDirectory("alpha")));
+        Assert.False(Directory.Exists(Path.Combine(_root.PluginDirectory("alpha"), v2.Version)));
+        Assert.Equal(earlier, (await store.GetAsync(answerKey, CancellationToken.None))!.Value);
     }
 
     [Fact]

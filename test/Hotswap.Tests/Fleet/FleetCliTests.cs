@@ -27,6 +27,16 @@ public sealed class FleetCliTests : IDisposable
         Assert.Equal(FleetArtifacts.ComputeDigest(built.VersionDirectory), (string)pack.Json["digest"]!);
         Assert.Equal(built.Version, (string)pack.Json["version"]!);
 
+        CliResult refused = await CliRunner.RunAsync("fleet", "rollout", "start", _fleet, "alpha", built.VersionDirectory, "--artifact", new Uri(zip).AbsoluteUri, "--detach", "--endpoints", endpoints);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("has no stable version", refused.Stderr, StringComparison.Ordinal);
+        PublishResult serving = await _builds.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using (var store = new FleetStore(new FleetStoreOptions { Endpoints = endpoints }))
+        {
+            var stable = new StableRecord { Target = new VersionReference(serving.Version, new Uri(zip).AbsoluteUri, FleetArtifacts.ComputeDigest(serving.VersionDirectory)) };
+            await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), System.Text.Json.JsonSerializer.Serialize(stable, FleetJsonContext.Default.StableRecord), CancellationToken.None);
+        }
+
         CliResult start = await CliRunner.RunAsync("fleet", "rollout", "start", _fleet, "alpha", built.VersionDirectory, "--artifact", new Uri(zip).AbsoluteUri, "--waves", "1,50%", "--bake", "1h", "--detach", "--endpoints", endpoints, "--json");
         Assert.True(start.ExitCode == 0, start.ToString());
         Assert.Equal("running", (string)start.Json["plugins"]![0]!["rollout"]!["state"]!);

@@ -84,7 +84,7 @@ public sealed class RolloutControllerTests : IAsyncLifetime
 
         FleetRolloutStatus rollout = aborted.Plugins.Single().Rollout!;
         Assert.Equal(["h1"], rollout.Admitted);
-        Assert.Contains("first from host h1: phase Fetch", rollout.Reason, StringComparison.Ordinal);
+        Assert.Contains("first from host h1: plugin 'alpha', phase Fetch", rollout.Reason, StringComparison.Ordinal);
         Assert.Equal(_v1.Version, aborted.Plugins.Single().StableVersion);
         for (int i = 0; i < _hosts.Count; i++)
         {
@@ -92,6 +92,25 @@ public sealed class RolloutControllerTests : IAsyncLifetime
             Assert.Equal(generations[i], _hosts[i].Host.GenerationNumber); // the canary refused before loading anything; the others never tried
             Assert.False(Directory.Exists(Path.Combine(_hosts[i].Root.PluginDirectory("alpha"), _v2.Version)));
         }
+    }
+
+    [Fact]
+    public async Task NacksWithinTheAllowance_DoNotStopTheNextWave_OneMoreAborts()
+    {
+        await using RolloutController controller = NewController();
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+
+        await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), new string('0', 64), "1,100%", TimeSpan.Zero, maxNacks: 1);
+        FleetStatus aborted = await WaitForAsync(controller, s => s.Plugins.Single().Rollout?.State == "aborted");
+        await stop.CancelAsync();
+        await running;
+
+        FleetRolloutStatus rollout = aborted.Plugins.Single().Rollout!;
+        Assert.Equal(["h1", "h2", "h3", "h4"], rollout.Admitted); // the canary's NACK was allowed: the last wave started
+        Assert.Contains("NACK(s), more than the 1 allowed", rollout.Reason, StringComparison.Ordinal);
+        Assert.Contains("plugin 'alpha', phase Fetch", rollout.Reason, StringComparison.Ordinal);
+        Assert.All(_hosts, h => Assert.Equal("v1:hello you", h.Greet()));
     }
 
     [Fact]
