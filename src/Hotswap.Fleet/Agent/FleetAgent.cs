@@ -62,8 +62,7 @@ public sealed class FleetAgent : IAsyncDisposable
             Endpoints = options.Endpoints,
             CallTimeout = options.CallTimeout,
             LeaseTtl = options.LeaseTtl,
-            TimeProvider = options.TimeProvider,
-            Logger = _logger,
+            Logger = _logger, // backoff and keep-alive against a real server: the system clock
         });
         HttpClient client = options.HttpClient ?? (_ownedClient = new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
         _fetcher = new ArtifactFetcher(client, options.TimeProvider, options.FetchTimeout, _logger);

@@ -27,7 +27,7 @@ public sealed class FleetAgentOptions
     /// <summary>Gets or sets the client for <c>http(s)://</c> artifacts; by default one the agent owns.</summary>
     public HttpClient? HttpClient { get; set; }
 
-    /// <summary>Gets or sets the clock (tests pass a fake one).</summary>
+    /// <summary>Gets or sets the clock that stamps records and times downloads (the store's own retries and keep-alive always use the system clock).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Checks the options; throws naming the first one that is wrong.</summary>

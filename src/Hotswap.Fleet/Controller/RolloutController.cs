@@ -43,8 +43,7 @@ public sealed class RolloutController : IAsyncDisposable
             Endpoints = options.Endpoints,
             CallTimeout = options.CallTimeout,
             LeaseTtl = options.LeaseTtl,
-            TimeProvider = options.TimeProvider,
-            Logger = _logger,
+            Logger = _logger, // the store's backoff and keep-alive run against a real server: the system clock; this controller's clock measures bakes
         });
     }
 

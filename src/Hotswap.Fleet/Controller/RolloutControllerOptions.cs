@@ -15,7 +15,7 @@ public sealed class RolloutControllerOptions
     /// <summary>Gets or sets the deadline of each call to the store.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Gets or sets the clock: bake times are measured on it.</summary>
+    /// <summary>Gets or sets the clock bake times are measured on and records are stamped with (the store's own retries and keep-alive always use the system clock).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     internal void Validate()

@@ -220,6 +220,27 @@ public sealed class FleetAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task AnAnswerInTheStore_IsNeverOverwritten_ALaterRefusalLeavesIt()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        FleetArtifact v2 = await PackAsync(Fixtures.GreeterV2);
+        await using FleetStore store = NewStore();
+        string answerKey = FleetKeys.Answer(_fleet, "alpha", "stable", v2.Version, "h1");
+        string earlier = JsonSerializer.Serialize(new AnswerRecord { HostId = "h1", Version = v2.Version, Ack = true }, FleetJsonContext.Default.AnswerRecord);
+        await store.PutAsync(answerKey, earlier, CancellationToken.None);
+        await using FleetAgent agent = NewAgent(host, "h1");
+        Task<FleetAnsweredEventArgs> nacked = NextAnswer(agent, v2.Version);
+        await agent.StartAsync();
+
+        await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), Stable(v2 with { Digest = new string('1', 64) }), CancellationToken.None);
+        Assert.False((await nacked.WaitAsync(s_deadline)).Acknowledged);
+
+        Assert.Equal(earlier, (await store.GetAsync(answerKey, CancellationToken.None))!.Value); // exactly one answer per host and version
+    }
+
+    [Fact]
     public async Task StoreDown_TheHostKeepsServingItsVersion_AndCatchesUpWhenTheStoreIsBack()
     {
         await using EtcdCluster cluster = await EtcdCluster.StartAsync();

@@ -114,6 +114,34 @@ public sealed class RolloutControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bake_TheNextWaveStartsOnlyWhenTheWaveServedForTheBakeTime()
+    {
+        var clock = new ManualTimeProvider();
+        await using RolloutController controller = NewController(clock);
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+        await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.FromMinutes(10), maxNacks: 0);
+
+        FleetStatus ready = await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.WaveReadyAt is not null);
+        await clock.WaitForTimerAsync(dueWithin: TimeSpan.FromMinutes(10)).WaitAsync(s_deadline); // the controller waits out the bake on its clock
+        FleetStatus baking = await controller.GetStatusAsync();
+        Assert.Equal(["h1"], baking.Plugins.Single().Rollout!.Admitted); // not a host more before the bake ends
+        Assert.Equal(clock.GetUtcNow(), ready.Plugins.Single().Rollout!.WaveReadyAt);
+
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await WaitForAsync(controller, static s => s.Plugins.Single().Rollout is { Admitted.Count: 4, WaveReadyAt: not null });
+        await clock.WaitForTimerAsync(dueWithin: TimeSpan.FromMinutes(10)).WaitAsync(s_deadline); // the last wave bakes too
+        Assert.Equal("running", (await controller.GetStatusAsync()).Plugins.Single().Rollout!.State);
+        clock.Advance(TimeSpan.FromMinutes(10));
+        FleetStatus done = await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.State == "completed");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(["h1", "h2", "h3", "h4"], done.Plugins.Single().Rollout!.Admitted);
+        Assert.Equal(_v2.Version, done.Plugins.Single().StableVersion);
+    }
+
+    [Fact]
     public async Task Abort_AfterTheCanaryMoved_SendsItBack_WithNoFailedCall()
     {
         await using RolloutController controller = NewController();
@@ -142,12 +170,15 @@ public sealed class RolloutControllerTests : IAsyncLifetime
     public async Task AControllerThatStops_IsReplacedByAnother_ThatFinishesTheRollout()
     {
         string id;
+        string? firstHolder;
         await using (RolloutController first = NewController())
         {
             using var stopFirst = new CancellationTokenSource();
             Task running = first.RunAsync("alpha", stopFirst.Token);
             id = await first.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.FromMilliseconds(300), maxNacks: 0);
             await WaitForAsync(first, s => s.Hosts.Single(h => h.HostId == "h1").Serves("alpha", _v2.Version));
+            firstHolder = await ControllerKeyAsync();
+            Assert.NotNull(firstHolder); // the one controller holds the plugin's key while it drives
             await stopFirst.CancelAsync();
             await running;
         } // disposed: its key is revoked
@@ -161,6 +192,7 @@ public sealed class RolloutControllerTests : IAsyncLifetime
 
         Assert.Equal(id, done.Plugins.Single().Rollout!.Id);
         Assert.All(_hosts, h => Assert.Equal("v2:hello you", h.Greet()));
+        Assert.Null(await ControllerKeyAsync()); // released when the second stopped
     }
 
     [Fact]
@@ -185,9 +217,15 @@ public sealed class RolloutControllerTests : IAsyncLifetime
         }
     }
 
-    private RolloutController NewController() => new(new RolloutControllerOptions { Endpoints = _etcd.Cluster.Endpoints, Fleet = _fleet, LeaseTtl = TimeSpan.FromSeconds(3) });
+    private RolloutController NewController(TimeProvider? clock = null) => new(new RolloutControllerOptions { Endpoints = _etcd.Cluster.Endpoints, Fleet = _fleet, LeaseTtl = TimeSpan.FromSeconds(3), TimeProvider = clock ?? TimeProvider.System });
 
     private FleetStore NewStore() => new(new FleetStoreOptions { Endpoints = _etcd.Cluster.Endpoints });
+
+    private async Task<string?> ControllerKeyAsync()
+    {
+        await using FleetStore store = NewStore();
+        return (await store.GetAsync(FleetKeys.Controller(_fleet, "alpha"), CancellationToken.None))?.Value;
+    }
 
     private async Task<FleetArtifact> PackAsync(string fixture)
     {
