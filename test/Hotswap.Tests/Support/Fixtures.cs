@@ -7,6 +7,8 @@ public static class Fixtures
 {
     public const string GreeterV1 = "Greeter.V1";
     public const string GreeterV2 = "Greeter.V2";
+    public const string FleetGreeterV1 = "FleetGreeter.V1";
+    public const string FleetGreeterV2 = "FleetGreeter.V2";
     public const string NoAttribute = "NoAttribute";
     public const string WrongEntryType = "WrongEntryType";
     public const string LibUserOne = "LibUserOne";
