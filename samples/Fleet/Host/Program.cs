@@ -10,9 +10,14 @@ using Hotswap;
 //   serving <plugin>@<version>            the host's live generation serves it
 //   report calls=<n> failures=<n> serving=<versions> answers=<list> reachable=<bool>   on "report" from stdin
 // and ends, on "exit" or the end of stdin, with a last report line prefixed "stopped".
+if (args.Contains("--demo"))
+{
+    return await Fleet.Host.FleetDemo.RunAsync();
+}
+
 if (args is not ["host", .. string[] rest])
 {
-    Console.Error.WriteLine("usage: Fleet.Host host --endpoints E --fleet F --host-id H --root R --plugin P --call NAME [--arg A]");
+    Console.Error.WriteLine("usage: Fleet.Host --demo | host --endpoints E --fleet F --host-id H --root R --plugin P --call NAME [--arg A]");
     return 2;
 }
 

@@ -102,6 +102,43 @@ public sealed class RolloutController : IAsyncDisposable
         return record.Id;
     }
 
+    /// <summary>
+    /// Sets the version every host of the fleet serves when no rollout admits it: how a fleet is
+    /// seeded, or moved at once outside any rollout. Refused while a rollout of the plugin runs or is
+    /// paused (abort it first).
+    /// </summary>
+    /// <param name="pluginName">The plugin.</param>
+    /// <param name="version">The version folder's name.</param>
+    /// <param name="artifact">Where hosts fetch it.</param>
+    /// <param name="digest">The SHA-256 of its manifest (<see cref="FleetArtifacts.ComputeDigest"/>).</param>
+    /// <param name="cancellationToken">Stops retrying when the store is unreachable.</param>
+    /// <returns>A task that completes when the record is written.</returns>
+    /// <exception cref="InvalidOperationException">A rollout of the plugin is running or paused.</exception>
+    public async Task SetStableAsync(string pluginName, string version, Uri artifact, string digest, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginName);
+        ArgumentException.ThrowIfNullOrEmpty(version);
+        ArgumentNullException.ThrowIfNull(artifact);
+        ArgumentException.ThrowIfNullOrEmpty(digest);
+        string rolloutKey = FleetKeys.Rollout(_options.Fleet, pluginName);
+        string stableKey = FleetKeys.Stable(_options.Fleet, pluginName);
+        string stable = JsonSerializer.Serialize(new StableRecord { Target = new VersionReference(version, artifact.AbsoluteUri, digest) }, FleetJsonContext.Default.StableRecord);
+        while (true)
+        {
+            StoreEntry? rollout = await _store.GetAsync(rolloutKey, cancellationToken).ConfigureAwait(false);
+            if (rollout is not null && Parse(rollout) is { State: RolloutState.Running or RolloutState.Paused } active)
+            {
+                throw new InvalidOperationException($"Rollout {active.Id} of plugin '{pluginName}' is {active.State.ToString().ToLowerInvariant()}: abort it before setting the stable version.");
+            }
+
+            // The rollout record must not change meanwhile: a rollout started at the same time wins, and this retries.
+            if (await _store.TransactAsync([(rolloutKey, rollout?.ModRevision ?? 0)], [(stableKey, stable)], cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>Pauses the plugin's rollout: no more hosts are admitted; the admitted ones keep the new version.</summary>
     /// <param name="pluginName">The plugin.</param>
     /// <param name="reason">Why, for the status.</param>

@@ -35,6 +35,27 @@ public sealed class SampleDemoTests
     }
 
     [Fact]
+    public async Task FleetDemo_RollsOutInWaves_StopsABadVersionAtTheCanary_AbortsAndFailsNoCall()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Fixtures.PathOf("sample-Fleet"));
+        start.ArgumentList.Add("--demo");
+        using Process demo = Process.Start(start)!;
+        Task<string> stdout = demo.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = demo.StandardError.ReadToEndAsync();
+        await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        string output = await stdout;
+
+        Assert.True(demo.ExitCode == 0, $"exit {demo.ExitCode}\n{output}\n{await stderr}");
+        Assert.Contains("All 4 checks held.", output);
+        Assert.DoesNotContain("[FAILED]", output);
+        Assert.Matches(@"failed calls:\s+0\n", output.ReplaceLineEndings("\n"));
+        Assert.Matches(@"calls, all hosts:\s+[1-9][\d,]*", output);
+        Assert.Contains("phase OnLoad", output, StringComparison.Ordinal);
+        Assert.Contains("v3 cannot reach its database", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WebDemo_SwapsUnderHttpLoad_NoFailedRequestAndEveryOldVersionCollected()
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
