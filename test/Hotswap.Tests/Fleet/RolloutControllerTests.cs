@@ -196,6 +196,21 @@ public sealed class RolloutControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SetStable_IsRefusedWhileARolloutRuns_AndMovesEveryHostOnceItEnded()
+    {
+        await using RolloutController controller = NewController();
+        await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.FromHours(1), maxNacks: 0);
+
+        InvalidOperationException refused = await Assert.ThrowsAsync<InvalidOperationException>(() => controller.SetStableAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest));
+        Assert.Contains("is running: abort it before setting the stable version", refused.Message, StringComparison.Ordinal);
+
+        await controller.AbortAsync("alpha");
+        await controller.SetStableAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest);
+        FleetStatus moved = await WaitForAsync(controller, s => s.Hosts.Where(static h => h.IsLive).Count(h => h.Serves("alpha", _v2.Version)) == 4);
+        Assert.Equal(_v2.Version, moved.Plugins.Single().StableVersion);
+    }
+
+    [Fact]
     public async Task OperatorsRacing_OnlyOneChangeWins_TheOtherSeesTheNewState()
     {
         await using RolloutController a = NewController();
