@@ -210,6 +210,19 @@ internal sealed class FleetWatcher : IAsyncDisposable
             return;
         }
 
+        // Only the records read below are JSON (a controller key holds the controller's id).
+        bool record = parts[0] switch
+        {
+            "answers" => parts.Length == 5 && parts[1] == _plugin,
+            "hosts" => parts.Length == 2,
+            "plugins" => parts.Length == 3 && parts[1] == _plugin && parts[2] == "rollout",
+            _ => false,
+        };
+        if (!record)
+        {
+            return;
+        }
+
         using JsonDocument doc = JsonDocument.Parse(change.Kv.Value.Memory);
         JsonElement value = doc.RootElement;
         switch (parts[0])
