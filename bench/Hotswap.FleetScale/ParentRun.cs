@@ -112,6 +112,7 @@ internal static class ParentRun
             using var stopController = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             EtcdMetrics rollout0 = await EtcdMetrics.ReadAsync(http, etcd.ClientUrls, cancellationToken);
             double etcdCpu0 = EtcdCpu(etcd);
+            double runnerCpu0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
             double childCpu0 = children.Sum(static c => ProcStats.Read(c.ProcessId).CpuSeconds);
             FleetWatcher.Counts rolloutEvents0 = watcher.Snapshot();
             double start = watcher.Now;
@@ -135,6 +136,7 @@ internal static class ParentRun
             EtcdMetrics rollout1 = await EtcdMetrics.ReadAsync(http, etcd.ClientUrls, cancellationToken);
             report.EtcdCpuSecondsRollout = EtcdCpu(etcd) - etcdCpu0;
             report.EtcdCpuPercentRollout = 100 * report.EtcdCpuSecondsRollout / (end - start);
+            report.RunnerCpuSecondsRollout = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - runnerCpu0;
             report.ChildCpuSecondsRollout = children.Sum(static c => ProcStats.Read(c.ProcessId).CpuSeconds) - childCpu0;
             FleetWatcher.Counts rolloutEvents = watcher.Snapshot().Minus(rolloutEvents0);
             Fill(report.EventsDuringRollout, rolloutEvents);
@@ -255,6 +257,8 @@ internal static class ParentRun
     private static void AddWaves(ScaleReport report, FleetWatcher watcher, string[] hostIds, string version, string waves, double start)
     {
         IReadOnlyList<FleetWatcher.WaveMark> marks = watcher.Waves();
+        var latencies = new List<double>();
+        int before = 0;
         string[] plan = waves.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         for (int w = 0; w < plan.Length; w++)
         {
@@ -268,8 +272,22 @@ internal static class ParentRun
             int count = marks.Where(m => m.Wave == wave).Max(static m => m.Admitted);
             // Admitted in host-id order (docs/fleet.md, "Rollouts"): the wave's hosts are the first `count` ids.
             double serving = watcher.AllServing(hostIds.Take(count), version) ?? double.NaN;
+            foreach (string host in hostIds.Skip(before).Take(count - before))
+            {
+                latencies.Add((watcher.AllServing([host], version) ?? double.NaN) - a.At);
+            }
+
+            before = Math.Max(before, count);
             FleetWatcher.WaveMark? next = marks.Where(m => m.Wave > wave || m.State.Equals("completed", StringComparison.OrdinalIgnoreCase)).Cast<FleetWatcher.WaveMark?>().FirstOrDefault();
             report.WaveTimes.Add(new ScaleReport.WaveReport(wave + 1, plan[wave], count, a.At - start, serving - start, (next?.At ?? double.NaN) - start));
+        }
+
+        latencies.Sort();
+        if (latencies.Count > 0)
+        {
+            report.HostLatencyMedian = latencies[latencies.Count / 2];
+            report.HostLatencyP99 = latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)];
+            report.HostLatencyMax = latencies[^1];
         }
     }
 }

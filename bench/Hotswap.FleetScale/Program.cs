@@ -48,6 +48,11 @@ internal static class Program
         {
             report = await ParentRun.RunAsync(options, Console.Error, stop.Token);
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("fleetscale: stopped; every process the run started was stopped and its folders deleted.");
+            return 1;
+        }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or OperationCanceledException or IOException)
         {
             await Console.Error.WriteLineAsync($"fleetscale: {e.Message}{(e.InnerException is { } inner ? " (" + inner.Message + ")" : "")}");

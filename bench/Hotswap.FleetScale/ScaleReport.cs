@@ -89,6 +89,14 @@ internal sealed class ScaleReport
 
     public double ChildCpuSecondsRollout { get; set; }
 
+    public double RunnerCpuSecondsRollout { get; set; }
+
+    public double HostLatencyMedian { get; set; }
+
+    public double HostLatencyP99 { get; set; }
+
+    public double HostLatencyMax { get; set; }
+
     public double StopSeconds { get; set; }
 
     public List<string> Problems { get; } = [];
@@ -106,7 +114,7 @@ internal sealed class ScaleReport
     {
         string F(double v, string format = "F1") => v.ToString(format, CultureInfo.InvariantCulture);
         string N(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
-        string List(IEnumerable<double> v) => string.Join(" / ", v.Select(x => F(x, "F0")));
+        string Pairs(List<double> now, List<double> peak) => string.Join(", ", now.Select((x, i) => $"{F(x, "F0")} ({F(peak[i], "F0")})"));
         w.WriteLine($"Fleet scale: {Agents} agents in {Processes} processes, waves {Waves}, bake {F(BakeSeconds, "F0")} s, lease TTL {F(LeaseTtlSeconds, "F0")} s");
         w.WriteLine($"{Machine}; load average {LoadAverageAtStart} at the start, {LoadAverageAtEnd} at the end");
         w.WriteLine();
@@ -120,6 +128,7 @@ internal sealed class ScaleReport
             w.WriteLine($"| wave {wave.Wave} (`{wave.Spec}`, {wave.Admitted} hosts cumulative): admitted at / all serving at / next wave at | {F(wave.AdmittedAt, "F2")} / {F(wave.ServingAt, "F2")} / {F(wave.AdvancedAt, "F2")} s |");
         }
 
+        w.WriteLine($"| one host, from its wave's admission to ACKed and serving: median / p99 / max | {F(HostLatencyMedian, "F2")} / {F(HostLatencyP99, "F2")} / {F(HostLatencyMax, "F2")} s |");
         w.WriteLine($"| hosts answering a call from build 2 / another build / failing, after the rollout | {ServingV2ByCall} / {ServingOtherByCall} / {FailedCalls} |");
         w.WriteLine($"| NACKs | {Nacks} |");
         w.WriteLine($"| keys under the fleet prefix at the end ({string.Join(", ", KeysAtEnd.Where(static k => k.Key != "total").Select(static k => $"{k.Key} {k.Value}"))}) | {N(KeysAtEnd.GetValueOrDefault("total"))} |");
@@ -136,10 +145,11 @@ internal sealed class ScaleReport
         w.WriteLine($"| etcd writes (put + txn) / ranges during the rollout | {N(EtcdWritesDuringRollout)} / {N(EtcdRangesDuringRollout)} |");
         w.WriteLine($"| etcd CPU, 3 members together, % of one core: idle / join / rollout | {F(EtcdCpuPercentIdle)} / {F(EtcdCpuPercentJoin)} / {F(EtcdCpuPercentRollout)} |");
         w.WriteLine($"| etcd CPU seconds during the rollout, 3 members | {F(EtcdCpuSecondsRollout, "F2")} |");
-        w.WriteLine($"| etcd RSS per member at the end / peak (MiB) | {List(EtcdRssMiB)} / {List(EtcdPeakRssMiB)} |");
+        w.WriteLine($"| etcd RSS per member at the end (peak), MiB | {Pairs(EtcdRssMiB, EtcdPeakRssMiB)} |");
         w.WriteLine($"| etcd database size (MiB, one member) | {F(EtcdDbSizeMiB, "F2")} |");
-        w.WriteLine($"| agents' processes: RSS per process at the end / peak (MiB) | {List(ChildRssMiB)} / {List(ChildPeakRssMiB)} |");
+        w.WriteLine($"| agents' processes: RSS per process at the end (peak), MiB | {Pairs(ChildRssMiB, ChildPeakRssMiB)} |");
         w.WriteLine($"| agents' processes: CPU seconds during the rollout, all together | {F(ChildCpuSecondsRollout, "F1")} |");
+        w.WriteLine($"| the runner (controller and its watcher): CPU seconds during the rollout | {F(RunnerCpuSecondsRollout, "F1")} |");
         w.WriteLine($"| stop: every agent and host disposed, processes exited | {F(StopSeconds)} s |");
         foreach (string problem in Problems)
         {
