@@ -110,11 +110,13 @@ internal static class ChildRun
         finally
         {
             long stopping = Stopwatch.GetTimestamp();
-            foreach ((PluginHost host, FleetAgent agent) in hosts)
+            // All at once: with the store gone (the parent died with its cluster) each revoke waits out its call
+            // timeout, and one after another that would keep a child alive for minutes.
+            await Task.WhenAll(hosts.Select(static async h =>
             {
-                await agent.DisposeAsync();
-                await host.DisposeAsync();
-            }
+                await h.Agent.DisposeAsync();
+                await h.Host.DisposeAsync();
+            }));
 
             try
             {
