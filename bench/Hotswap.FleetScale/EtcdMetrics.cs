@@ -14,6 +14,7 @@ internal sealed class EtcdMetrics
         "etcd_debugging_lease_renewed_total",                  // lease renewals applied (by the leader)
         "etcd_debugging_lease_granted_total",
         "etcd_debugging_lease_revoked_total",
+        "etcd_debugging_server_lease_expired_total",           // leases that ran out (a keep-alive came too late)
         "etcd_debugging_mvcc_events_total",                    // watch events sent to watchers, by every member
         "etcd_debugging_mvcc_watcher_total",                   // gauge: watchers now
         "etcd_debugging_mvcc_watch_stream_total",              // gauge: watch streams now

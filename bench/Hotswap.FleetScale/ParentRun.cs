@@ -143,6 +143,9 @@ internal static class ParentRun
             report.EstimatedDeliveriesDuringRollout = (rolloutEvents.Of("plugins") * options.Agents) + (2 * rolloutEvents.Total);
             report.MeasuredDeliveriesDuringRollout = (long)rollout1.Delta(rollout0, "etcd_debugging_mvcc_events_total");
             report.LeaseRenewalsPerSecondRollout = rollout1.Delta(rollout0, "etcd_debugging_lease_renewed_total") / (end - start);
+            report.KeepAliveMessagesPerSecondRollout = rollout1.Delta(rollout0, "grpc_server_msg_received_total{grpc_method=\"LeaseKeepAlive\"") / (end - start);
+            report.LeasesGrantedDuringRollout = rollout1.Delta(rollout0, "etcd_debugging_lease_granted_total") / 3; // applied by every member
+            report.LeasesExpiredDuringRun = rollout1.Delta(beforeJoin, "etcd_debugging_server_lease_expired_total");
             // etcd_mvcc_* count what each member applied: one member's share is the cluster's.
             report.EtcdWritesDuringRollout = (rollout1.Delta(rollout0, "etcd_mvcc_put_total") + rollout1.Delta(rollout0, "etcd_mvcc_txn_total")) / 3;
             report.EtcdRangesDuringRollout = rollout1.Delta(rollout0, "etcd_mvcc_range_total") / 3;

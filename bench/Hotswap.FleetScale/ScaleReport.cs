@@ -65,6 +65,12 @@ internal sealed class ScaleReport
 
     public double LeaseRenewalsPerSecondRollout { get; set; }
 
+    public double KeepAliveMessagesPerSecondRollout { get; set; }
+
+    public double LeasesGrantedDuringRollout { get; set; }
+
+    public double LeasesExpiredDuringRun { get; set; }
+
     public double EtcdWritesDuringRollout { get; set; }
 
     public double EtcdRangesDuringRollout { get; set; }
@@ -142,6 +148,8 @@ internal sealed class ScaleReport
         w.WriteLine($"| lease renewals per second, idle {F(IdleSeconds, "F0")} s (`etcd_debugging_lease_renewed_total`) | {F(LeaseRenewalsPerSecondIdle)} |");
         w.WriteLine($"| keep-alive messages received per second, idle (`grpc_server_msg_received_total`, LeaseKeepAlive) | {F(KeepAliveMessagesPerSecondIdle)} |");
         w.WriteLine($"| lease renewals per second during the rollout | {F(LeaseRenewalsPerSecondRollout)} |");
+        w.WriteLine($"| keep-alive messages received per second during the rollout | {F(KeepAliveMessagesPerSecondRollout)} |");
+        w.WriteLine($"| leases granted during the rollout (the controller's, and agents' re-grants after an expiry) / leases expired from the join to the end | {N(LeasesGrantedDuringRollout)} / {N(LeasesExpiredDuringRun)} |");
         w.WriteLine($"| etcd writes (put + txn) / ranges during the rollout | {N(EtcdWritesDuringRollout)} / {N(EtcdRangesDuringRollout)} |");
         w.WriteLine($"| etcd CPU, 3 members together, % of one core: idle / join / rollout | {F(EtcdCpuPercentIdle)} / {F(EtcdCpuPercentJoin)} / {F(EtcdCpuPercentRollout)} |");
         w.WriteLine($"| etcd CPU seconds during the rollout, 3 members | {F(EtcdCpuSecondsRollout, "F2")} |");
