@@ -18,6 +18,9 @@ internal static class FleetCommand
         var fleet = new Command("fleet", "Roll plugin versions across a fleet of hosts through etcd: pack artifacts, start, pause, resume and abort rollouts in waves, and show every host's versions and answers.");
         fleet.Subcommands.Add(Pack(stdout, stderr));
         fleet.Subcommands.Add(Status(stdout, stderr));
+        var stable = new Command("stable", "Set the version every host serves when no rollout admits it.");
+        stable.Subcommands.Add(SetStable(stdout, stderr));
+        fleet.Subcommands.Add(stable);
         var rollout = new Command("rollout", "Start a rollout and drive it wave by wave, or pause, resume, abort it, or show it.");
         rollout.Subcommands.Add(Start(stdout, stderr));
         rollout.Subcommands.Add(Change(stdout, stderr, "pause", "Admit no more hosts; the hosts admitted keep the new version."));
@@ -98,22 +101,9 @@ internal static class FleetCommand
                 return cli.Fail($"'{parse.GetValue(bake)}' is not a duration for --bake: use 30s, 5m, 1h or hh:mm:ss.", ExitCodes.Usage);
             }
 
-            string given = parse.GetValue(version)!;
-            string versionName = given;
-            string? digestValue = parse.GetValue(digest);
-            if (Directory.Exists(given))
+            if (!TryTarget(cli, parse.GetValue(version)!, parse.GetValue(digest), parse.GetValue(artifact)!, out string? versionName, out string? digestValue, out Uri? artifactUri, out int usage))
             {
-                versionName = Path.GetFileName(Path.GetFullPath(given).TrimEnd(Path.DirectorySeparatorChar));
-                digestValue = FleetArtifacts.ComputeDigest(given);
-            }
-            else if (digestValue is null)
-            {
-                return cli.Fail($"'{given}' is not a folder: give the version's folder, or its name with --digest.", ExitCodes.Usage);
-            }
-
-            if (!Uri.TryCreate(parse.GetValue(artifact), UriKind.Absolute, out Uri? artifactUri))
-            {
-                return cli.Fail($"--artifact '{parse.GetValue(artifact)}' is not an absolute URL (file://, http:// or https://).", ExitCodes.Usage);
+                return usage;
             }
 
             string pluginName = parse.GetValue(plugin)!;
@@ -132,6 +122,67 @@ internal static class FleetCommand
             }
         });
         return command;
+    }
+
+    private static Command SetStable(TextWriter stdout, TextWriter stderr)
+    {
+        Argument<string> fleet = FleetName();
+        Argument<string> plugin = PluginName();
+        var version = new Argument<string>("versionOrFolder") { Description = "The version's folder (its version and digest are read from it) or its name (then --digest is required)." };
+        var artifact = new Option<string>("--artifact") { Description = "Where hosts fetch the artifact: file://, http:// or https://.", Required = true };
+        var digest = new Option<string?>("--digest") { Description = "The SHA-256 of the version's manifest, when the version is given by name." };
+        Option<string> endpoints = Endpoints();
+        Option<bool> json = CommonOptions.Json();
+        var command = new Command("set", "Seed a fleet, or move every host at once outside any rollout: refused while a rollout runs or is paused.") { fleet, plugin, version, artifact, digest, endpoints, json };
+        command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
+        {
+            var cli = new CliOutput(parse.GetValue(json), stdout, stderr);
+            if (!TryTarget(cli, parse.GetValue(version)!, parse.GetValue(digest), parse.GetValue(artifact)!, out string? versionName, out string? digestValue, out Uri? artifactUri, out int usage))
+            {
+                return usage;
+            }
+
+            string pluginName = parse.GetValue(plugin)!;
+            try
+            {
+                await using RolloutController controller = NewController(parse.GetValue(endpoints)!, parse.GetValue(fleet)!);
+                await controller.SetStableAsync(pluginName, versionName, artifactUri, digestValue, cancellationToken).ConfigureAwait(false);
+                cli.Line($"Stable {pluginName} is now {versionName}.");
+                return Report(cli, await controller.GetStatusAsync(cancellationToken).ConfigureAwait(false), pluginName);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+            {
+                return cli.Fail(CliOutput.OneLine(ex.Message), ExitCodes.Failed);
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Reads a version given as its folder (name and digest from it) or as its name with --digest, and the artifact's URL; reports a usage error otherwise.</summary>
+    private static bool TryTarget(CliOutput cli, string given, string? digest, string artifact, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? version, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? digestValue, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? artifactUri, out int exitCode)
+    {
+        version = given;
+        digestValue = digest;
+        artifactUri = null;
+        exitCode = ExitCodes.Success;
+        if (Directory.Exists(given))
+        {
+            version = Path.GetFileName(Path.GetFullPath(given).TrimEnd(Path.DirectorySeparatorChar));
+            digestValue = FleetArtifacts.ComputeDigest(given);
+        }
+        else if (digestValue is null)
+        {
+            exitCode = cli.Fail($"'{given}' is not a folder: give the version's folder, or its name with --digest.", ExitCodes.Usage);
+            return false;
+        }
+
+        if (!Uri.TryCreate(artifact, UriKind.Absolute, out artifactUri))
+        {
+            exitCode = cli.Fail($"--artifact '{artifact}' is not an absolute URL (file://, http:// or https://).", ExitCodes.Usage);
+            return false;
+        }
+
+        return true;
     }
 
     private static Command Change(TextWriter stdout, TextWriter stderr, string name, string description)

@@ -31,11 +31,9 @@ public sealed class FleetCliTests : IDisposable
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("has no stable version", refused.Stderr, StringComparison.Ordinal);
         PublishResult serving = await _builds.PublishAsync(Fixtures.GreeterV1, "alpha");
-        await using (var store = new FleetStore(new FleetStoreOptions { Endpoints = endpoints }))
-        {
-            var stable = new StableRecord { Target = new VersionReference(serving.Version, new Uri(zip).AbsoluteUri, FleetArtifacts.ComputeDigest(serving.VersionDirectory)) };
-            await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), System.Text.Json.JsonSerializer.Serialize(stable, FleetJsonContext.Default.StableRecord), CancellationToken.None);
-        }
+        CliResult seeded = await CliRunner.RunAsync("fleet", "stable", "set", _fleet, "alpha", serving.VersionDirectory, "--artifact", new Uri(zip).AbsoluteUri, "--endpoints", endpoints, "--json");
+        Assert.True(seeded.ExitCode == 0, seeded.ToString());
+        Assert.Equal(serving.Version, (string)seeded.Json["plugins"]![0]!["stableVersion"]!);
 
         CliResult start = await CliRunner.RunAsync("fleet", "rollout", "start", _fleet, "alpha", built.VersionDirectory, "--artifact", new Uri(zip).AbsoluteUri, "--waves", "1,50%", "--bake", "1h", "--detach", "--endpoints", endpoints, "--json");
         Assert.True(start.ExitCode == 0, start.ToString());
@@ -45,6 +43,10 @@ public sealed class FleetCliTests : IDisposable
         CliResult again = await CliRunner.RunAsync("fleet", "rollout", "start", _fleet, "alpha", built.VersionDirectory, "--artifact", new Uri(zip).AbsoluteUri, "--detach", "--endpoints", endpoints);
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("is running: abort it or let it complete before starting another.", again.Stderr, StringComparison.Ordinal);
+
+        CliResult duringRollout = await CliRunner.RunAsync("fleet", "stable", "set", _fleet, "alpha", serving.VersionDirectory, "--artifact", new Uri(zip).AbsoluteUri, "--endpoints", endpoints);
+        Assert.Equal(1, duringRollout.ExitCode);
+        Assert.Contains("abort it before setting the stable version", duringRollout.Stderr, StringComparison.Ordinal);
 
         CliResult abort = await CliRunner.RunAsync("fleet", "rollout", "abort", _fleet, "alpha", "--reason", "bad build", "--endpoints", endpoints, "--json");
         Assert.True(abort.ExitCode == 0, abort.ToString());

@@ -82,6 +82,26 @@ internal sealed class FleetHostProcess : IAsyncDisposable
         return HostReport.Parse(line["report ".Length..]);
     }
 
+    /// <summary>Reports again (every 20 ms) until the host made more than <paramref name="calls"/> calls, within the deadline: its callers share two cores with everything else.</summary>
+    public async Task<HostReport> WaitForCallsAfterAsync(long calls)
+    {
+        using var deadline = new CancellationTokenSource(s_deadline);
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (true)
+        {
+            HostReport report = await ReportAsync();
+            if (report.Calls > calls)
+            {
+                return report;
+            }
+
+            if (!await tick.WaitForNextTickAsync(deadline.Token).AsTask().ContinueWith(static t => t.IsCompletedSuccessfully, TaskScheduler.Default))
+            {
+                throw new Xunit.Sdk.XunitException($"Host {HostId} made no call in {s_deadline.TotalSeconds:0} s after {calls}.");
+            }
+        }
+    }
+
     /// <summary>Stops the process the way an operator would (end of its input) and returns its last report.</summary>
     public async Task<HostReport> StopAsync()
     {
