@@ -1,4 +1,5 @@
 using Hotswap;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,11 +22,47 @@ public static class FleetHotswapBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
+        return AddFleetCore(builder, sectionPath: null, configure);
+    }
+
+    /// <summary>
+    /// Runs a <see cref="FleetAgent"/> as <see cref="AddFleet(IHotswapBuilder, Action{FleetAgentOptions})"/>
+    /// does, with its options bound from the section <paramref name="sectionPath"/> of the host's
+    /// configuration (<c>Endpoints</c>, <c>Fleet</c>, <c>HostId</c>, <c>Labels:zone</c>,
+    /// <c>LeaseTtl</c>, <c>CallTimeout</c>, <c>FetchTimeout</c>), then set by <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="builder">The builder <c>AddHotswap</c> returned.</param>
+    /// <param name="sectionPath">The section's path; an option that is wrong is named by it when the agent is created.</param>
+    /// <param name="configure">Sets options in code, after the configuration was bound: what it sets wins.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="sectionPath"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="sectionPath"/> is empty.</exception>
+    public static IHotswapBuilder AddFleet(this IHotswapBuilder builder, string sectionPath = "Hotswap:Fleet", Action<FleetAgentOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(sectionPath);
+        return AddFleetCore(builder, sectionPath, configure);
+    }
+
+    private static IHotswapBuilder AddFleetCore(IHotswapBuilder builder, string? sectionPath, Action<FleetAgentOptions>? configure)
+    {
         builder.Services.TryAddSingleton(sp =>
         {
             var options = new FleetAgentOptions();
-            configure(options);
-            return new FleetAgent(sp.GetRequiredService<PluginHost>(), options, sp.GetService<ILoggerFactory>());
+            if (sectionPath is not null && sp.GetService<IConfiguration>() is { } configuration)
+            {
+                configuration.GetSection(sectionPath).Bind(options);
+            }
+
+            configure?.Invoke(options);
+            try
+            {
+                return new FleetAgent(sp.GetRequiredService<PluginHost>(), options, sp.GetService<ILoggerFactory>());
+            }
+            catch (ArgumentException ex) when (sectionPath is not null)
+            {
+                throw new InvalidOperationException($"The fleet agent's configuration (section '{sectionPath}') is not usable: {ex.Message}", ex);
+            }
         });
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, FleetAgentService>());
         return builder;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Hotswap.Tests.Fleet.Support;
 using Hotswap.Tests.Support;
@@ -238,6 +239,42 @@ public sealed class FleetAgentTests : IDisposable
         Assert.False((await nacked.WaitAsync(s_deadline)).Acknowledged);
 
         Assert.Equal(earlier, (await store.GetAsync(answerKey, CancellationToken.None))!.Value); // exactly one answer per host and version
+    }
+
+    [Fact]
+    public async Task AddFleet_FromConfiguration_JoinsAfterTheFirstLoad_AndLeavesWhenTheAppStops()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        Dictionary<string, string?> settings = TestGenericHost.Settings(_root);
+        settings["Hotswap:Fleet:Endpoints"] = _etcd.Cluster.Endpoints;
+        settings["Hotswap:Fleet:Fleet"] = _fleet;
+        settings["Hotswap:Fleet:HostId"] = "h9";
+        settings["Hotswap:Fleet:Labels:zone"] = "z9";
+        settings["Hotswap:Fleet:LeaseTtl"] = "00:00:05";
+        using Microsoft.Extensions.Hosting.IHost app = TestGenericHost.Build(settings, static services => services.AddHotswap().AddFleet());
+        await app.StartAsync();
+        await using FleetStore store = NewStore();
+
+        HostRecord registered = await WaitForRegistrationAsync(store, "h9", static _ => true);
+        Assert.Equal("z9", registered.Labels["zone"]);
+        Assert.Equal([new ServedVersion("alpha", v1.Version)], registered.Serving); // joined after the first generation loaded
+
+        await app.StopAsync();
+        Assert.Null(await store.GetAsync(FleetKeys.Host(_fleet, "h9"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AddFleet_AnOptionMissingFromConfiguration_FailsTheStartNamingTheSectionAndTheOption()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        Dictionary<string, string?> settings = TestGenericHost.Settings(_root);
+        settings["Plugins:Fleet:Fleet"] = _fleet;
+        using Microsoft.Extensions.Hosting.IHost app = TestGenericHost.Build(settings, static services => services.AddHotswap().AddFleet("Plugins:Fleet"));
+
+        InvalidOperationException failed = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+
+        Assert.Contains("section 'Plugins:Fleet'", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("FleetAgentOptions.Endpoints is required", failed.Message, StringComparison.Ordinal);
     }
 
     [Fact]
