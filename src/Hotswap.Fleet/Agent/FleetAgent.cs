@@ -27,6 +27,7 @@ public sealed class FleetAgent : IAsyncDisposable
     // One registration writer at a time, each taking its snapshot inside: an older snapshot never lands last.
     private readonly SemaphoreSlim _registering = new(1, 1);
     private Task _pendingRegistration = Task.CompletedTask;
+    private string? _registered; // the last registration written, without its stamps
 
     // (scope, version) pairs this host refused: not tried again, so a bad version is NACKed once.
     private readonly HashSet<(string Plugin, string Scope, string Version)> _refused = [];
@@ -76,6 +77,9 @@ public sealed class FleetAgent : IAsyncDisposable
 
     /// <summary>Gets a value indicating whether the last call to the store succeeded.</summary>
     public bool IsStoreReachable => _store.IsReachable;
+
+    /// <summary>Raised after each change of the desired state was reconciled, with its store revision (for tests).</summary>
+    internal event Action<long>? Reconciled;
 
     /// <summary>Raised after the agent answered for a version (ACK or NACK), once per host, rollout and version; on the agent's own task.</summary>
     public event EventHandler<FleetAnsweredEventArgs>? Answered;
@@ -180,6 +184,7 @@ public sealed class FleetAgent : IAsyncDisposable
 
         Volatile.Write(ref _appliedRevision, view.Revision);
         await RegisterAsync(stopping).ConfigureAwait(false);
+        Reconciled?.Invoke(view.Revision);
     }
 
     private async Task ReconcileAsync(string plugin, VersionReference target, string scope, CancellationToken stopping)
@@ -342,7 +347,19 @@ public sealed class FleetAgent : IAsyncDisposable
         try
         {
             HostRecord record = Registration();
+
+            // A registration that changed only in its stamps (the revision reconciled, the time) is
+            // not written again: otherwise every agent writes after every change of the desired
+            // state, most of a fleet's writes and of the controller's watch events
+            // (bench/README.md, "Fleet scale"). The lease keeps it alive meanwhile.
+            string content = JsonSerializer.Serialize(record with { AppliedRevision = 0, UpdatedAt = default }, FleetJsonContext.Default.HostRecord);
+            if (content == _registered)
+            {
+                return;
+            }
+
             await _store.PutLeasedAsync(FleetKeys.Host(_options.Fleet, HostId), JsonSerializer.Serialize(record, FleetJsonContext.Default.HostRecord), stopping).ConfigureAwait(false);
+            _registered = content;
         }
         finally
         {

@@ -132,7 +132,7 @@ internal sealed record HostRecord
     /// <summary>Gets the versions the host found stuck in memory after they retired.</summary>
     public IReadOnlyList<ServedVersion> Stuck { get; init; } = [];
 
-    /// <summary>Gets the store revision of the desired state the host last reconciled to.</summary>
+    /// <summary>Gets the store revision of the desired state the host had reconciled when this registration last changed (a registration is written when what it says changes, not at every revision).</summary>
     public long AppliedRevision { get; init; }
 
     /// <summary>Gets when the host wrote this.</summary>

@@ -105,7 +105,7 @@ public sealed class FleetStatus
 /// <param name="Serving">The versions its live generation serves, as <c>plugin@version</c>.</param>
 /// <param name="Stuck">Retired versions it found stuck in memory, as <c>plugin@version</c>.</param>
 /// <param name="LastError">The last fetch or reload error it reported, or <see langword="null"/>.</param>
-/// <param name="AppliedRevision">The store revision of the desired state it last reconciled to.</param>
+/// <param name="AppliedRevision">The store revision of the desired state it had reconciled when its registration last changed.</param>
 /// <param name="UpdatedAt">When it last wrote its registration.</param>
 public sealed record FleetHostStatus(
     string HostId,

@@ -211,8 +211,16 @@ public sealed class FleetAgentTests : IDisposable
         long revision = await store.PutAsync(FleetKeys.Stable(_fleet, "alpha"), Stable(v2), CancellationToken.None);
 
         await using FleetAgent agent = NewAgent(host, "h1");
+        var reconciled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.Reconciled += r =>
+        {
+            if (r >= revision)
+            {
+                reconciled.TrySetResult();
+            }
+        };
         await agent.StartAsync();
-        await WaitForRegistrationAsync(store, "h1", r => r.AppliedRevision >= revision); // it reconciled that revision
+        await reconciled.Task.WaitAsync(s_deadline); // it reconciled that revision
 
         Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));
         Assert.Equal(v1.Version, PluginLayout.ReadCurrentOf(_root.PluginDirectory("alpha")));
