@@ -211,6 +211,35 @@ public sealed class RolloutControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AControllerWhoseKeyAnotherTook_WritesNothing_UntilItHoldsTheKeyAgain()
+    {
+        var clock = new ManualTimeProvider();
+        using var logs = new RecordingLoggerFactory();
+        await using var controller = new RolloutController(new RolloutControllerOptions { Endpoints = _etcd.Cluster.Endpoints, Fleet = _fleet, LeaseTtl = TimeSpan.FromSeconds(3), TimeProvider = clock }, logs);
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+        await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.FromMinutes(10), maxNacks: 0);
+        await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.WaveReadyAt is not null);
+        await clock.WaitForTimerAsync(dueWithin: TimeSpan.FromMinutes(10)).WaitAsync(s_deadline); // baking wave 1
+
+        // Its lease lapsed and another controller took the key: this one must stop writing.
+        string key = FleetKeys.Controller(_fleet, "alpha");
+        await using FleetStore store = NewStore();
+        await store.PutAsync(key, "another-controller", CancellationToken.None);
+        Task lost = logs.WhenLogged(3216);
+        clock.Advance(TimeSpan.FromMinutes(10)); // the bake is over: only the key stops it now
+        await lost.WaitAsync(s_deadline);
+        Assert.Equal(["h1"], (await controller.GetStatusAsync()).Plugins.Single().Rollout!.Admitted);
+
+        await store.DeleteAsync(key, CancellationToken.None); // the other one stopped: the key is free again
+        FleetStatus moved = await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.Admitted.Count == 4);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal("running", moved.Plugins.Single().Rollout!.State); // the last wave bakes on the manual clock
+    }
+
+    [Fact]
     public async Task OperatorsRacing_OnlyOneChangeWins_TheOtherSeesTheNewState()
     {
         await using RolloutController a = NewController();
