@@ -96,7 +96,6 @@ internal static class ArtifactWriter
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ArtifactLimits.BufferSize);
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             foreach ((string path, PluginManifestFile? file) in entries)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -112,16 +111,7 @@ internal static class ArtifactWriter
 
                 string full = Path.Combine(versionDirectory, path);
                 using var source = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-                long size = 0;
-                int read;
-                while ((read = source.Read(buffer)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    target.Write(buffer, 0, read);
-                    size += read;
-                }
-
-                string found = Convert.ToHexStringLower(hash.GetHashAndReset());
+                (long size, string found) = FileHashing.Copy(source, target, buffer, cancellationToken);
                 if (size != file.Size || !string.Equals(found, file.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
                     throw new InvalidOperationException(ArtifactMessages.PackFileChanged(full, file.Sha256, found));

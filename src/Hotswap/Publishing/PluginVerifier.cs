@@ -239,20 +239,10 @@ internal static class PluginVerifier
     /// <summary>The lower-case hex SHA-256 of the rest of <paramref name="stream"/>, read in large blocks; checks for cancellation between blocks.</summary>
     internal static string Hash(Stream stream, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(FileHashing.BufferSize);
         try
         {
-            int read;
-            while ((read = stream.Read(buffer)) > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                hash.AppendData(buffer, 0, read);
-            }
-
-            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-            hash.GetHashAndReset(digest);
-            return Convert.ToHexStringLower(digest);
+            return FileHashing.Copy(stream, target: null, buffer, cancellationToken).Sha256;
         }
         finally
         {

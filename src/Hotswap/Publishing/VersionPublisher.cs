@@ -21,7 +21,6 @@ namespace Hotswap;
 /// </remarks>
 internal sealed class VersionPublisher
 {
-    private const int CopyBufferSize = 81920;
 
     private static readonly string[] s_alwaysExcluded = ["Hotswap.Abstractions.dll", "Hotswap.Abstractions.pdb", "Hotswap.Abstractions.xml"];
 
@@ -180,10 +179,9 @@ internal sealed class VersionPublisher
     {
         var listed = new List<PluginManifestFile>(files.Count);
         var copies = new List<FileStream>(files.Count);
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(FileHashing.BufferSize);
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             foreach (string file in files)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -199,17 +197,9 @@ internal sealed class VersionPublisher
 
                 var copy = new FileStream(target, create);
                 copies.Add(copy);
-                long size = 0;
-                int read;
-                while ((read = input.Read(buffer)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    copy.Write(buffer, 0, read);
-                    size += read;
-                }
-
+                (long size, string sha256) = FileHashing.Copy(input, copy, buffer, cancellationToken);
                 File.SetLastWriteTimeUtc(copy.SafeFileHandle, File.GetLastWriteTimeUtc(input.SafeFileHandle));
-                listed.Add(new PluginManifestFile { Path = relative, Size = size, Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()) });
+                listed.Add(new PluginManifestFile { Path = relative, Size = size, Sha256 = sha256 });
             }
 
             // Every copy flushed before anything names it (the manifest, the rename into place).
