@@ -251,7 +251,8 @@ public sealed class FleetStoreTests : IAsyncLifetime
 
         Assert.Equal(cancel.Token, e.CancellationToken);
         Assert.False(store.IsReachable);
-        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(1400), TimeSpan.FromSeconds(5));
+        Assert.True(cancel.IsCancellationRequested, "the call gave up before its caller's token was cancelled");
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(1400), $"it ended after {watch.Elapsed}, before the token's 1.5 s"); // no upper bound: a shared machine may be slow to deliver the cancellation
     }
 
     [Fact]
