@@ -74,6 +74,7 @@ Task[] callers = [.. Enumerable.Range(0, 2).Select(caller => Task.Factory.StartN
     {
         while (!stop.IsCancellationRequested)
         {
+            bool servedBefore = Volatile.Read(ref served); // a call started before the plugin ever served may fail: it is not counted
             try
             {
                 _ = host.Invoke(plugin, call, callArguments);
@@ -84,7 +85,7 @@ Task[] callers = [.. Enumerable.Range(0, 2).Select(caller => Task.Factory.StartN
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                if (Volatile.Read(ref served))
+                if (servedBefore)
                 {
                     Interlocked.Increment(ref failures); // a call after the plugin first served: a real failure
                     lastFailure = ex.Message;
