@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,7 +33,10 @@ public sealed class FleetAgent : IAsyncDisposable
     // (scope, version) pairs this host refused: not tried again, so a bad version is NACKed once.
     private readonly HashSet<(string Plugin, string Scope, string Version)> _refused = [];
     private readonly HashSet<(string Plugin, string Scope, string Version)> _answered = [];
+    private readonly Dictionary<string, RolledBackVersion> _rolledBack = new(StringComparer.OrdinalIgnoreCase); // under _gate
     private Task _running = Task.CompletedTask;
+    private Task _checking = Task.CompletedTask;
+    private HostHealth? _health;
     private FleetError? _lastError;
     private long _appliedRevision;
     private bool _started;
@@ -102,9 +106,14 @@ public sealed class FleetAgent : IAsyncDisposable
             _started = true;
             _host.Reloaded += OnHostChanged;
             _host.UnloadStuck += OnHostChanged;
+            _host.RolledBack += OnRolledBack;
             using (ExecutionContext.SuppressFlow())
             {
                 _running = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+                if (_options.HealthCheck is not null)
+                {
+                    _checking = Task.Run(() => CheckHealthLoopAsync(_stopping.Token), CancellationToken.None);
+                }
             }
         }
 
@@ -127,8 +136,10 @@ public sealed class FleetAgent : IAsyncDisposable
 
         _host.Reloaded -= OnHostChanged;
         _host.UnloadStuck -= OnHostChanged;
+        _host.RolledBack -= OnRolledBack;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _checking.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await Volatile.Read(ref _pendingRegistration).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _store.DisposeAsync().ConfigureAwait(false);
         _registering.Dispose();
@@ -192,6 +203,13 @@ public sealed class FleetAgent : IAsyncDisposable
         string? serving = ServingVersion(plugin);
         if (serving == target.Version)
         {
+            // After the host rolled a version back by itself, current still names the version it
+            // refused: named again what serves, so a restart of the process does not load it.
+            if (CurrentOf(plugin) is { } named && named != target.Version)
+            {
+                RestoreCurrent(plugin, target.Version);
+            }
+
             await AnswerAsync(plugin, scope, target.Version, error: null, applied: false, stopping).ConfigureAwait(false);
             return;
         }
@@ -267,6 +285,19 @@ public sealed class FleetAgent : IAsyncDisposable
 
         _lastError = error;
         await AnswerAsync(plugin, scope, target.Version, error, applied: true, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>The version <c>current</c> names, or <see langword="null"/> when there is none or it cannot be read (then nothing is changed).</summary>
+    private string? CurrentOf(string plugin)
+    {
+        try
+        {
+            return PluginLayout.ReadCurrentOf(Path.Combine(_root, plugin));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>After a refusal, <c>current</c> names the version still serving again, so no later reload (or the watcher) picks the refused one up.</summary>
@@ -379,6 +410,8 @@ public sealed class FleetAgent : IAsyncDisposable
             Serving = serving,
             LastError = _lastError,
             Stuck = [.. _host.StuckVersions.Select(static v => new ServedVersion(v.PluginName, v.Version))],
+            Health = Volatile.Read(ref _health),
+            RolledBack = RolledBackVersions(),
             AppliedRevision = Volatile.Read(ref _appliedRevision),
             UpdatedAt = _options.TimeProvider.GetUtcNow(),
         };
@@ -411,10 +444,120 @@ public sealed class FleetAgent : IAsyncDisposable
         }
     }
 
+    private List<RolledBackVersion> RolledBackVersions()
+    {
+        lock (_gate)
+        {
+            return [.. _rolledBack.Values.OrderBy(static r => r.Plugin, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>The host switched back to the generation it kept on probation: each version it took out is reported, so a rollout of that version stops.</summary>
+    private void OnRolledBack(object? sender, RolledBackEventArgs e)
+    {
+        if (!e.Refused)
+        {
+            OnHostChanged(sender, e); // a reload that found the previous versions published again (an abort, an operator): not a verdict on the version
+            return;
+        }
+
+        DateTimeOffset now = _options.TimeProvider.GetUtcNow();
+        lock (_gate)
+        {
+            foreach (PluginOutcome outcome in e.Result.Plugins)
+            {
+                // In a rollback's result, PreviousVersion is the version taken out: a replaced one
+                // (RolledBack) or one new to the generation (Removed).
+                if (outcome.Outcome is ReloadOutcome.RolledBack or ReloadOutcome.Removed && outcome.PreviousVersion is { } taken)
+                {
+                    _rolledBack[outcome.PluginName] = new RolledBackVersion(outcome.PluginName, taken, e.Result.RollbackReason ?? "rolled back", now);
+                    FleetLog.HostRolledBack(_logger, HostId, outcome.PluginName, taken, e.Result.RollbackReason ?? "");
+                }
+            }
+        }
+
+        OnHostChanged(sender, e);
+    }
+
+    /// <summary>Runs the host's health check at once and then every <see cref="FleetAgentOptions.HealthInterval"/>, saying in the registration when its answer changes.</summary>
+    private async Task CheckHealthLoopAsync(CancellationToken stopping)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(_options.HealthInterval, _options.TimeProvider);
+            do
+            {
+                if (await CheckHealthAsync(stopping).ConfigureAwait(false))
+                {
+                    await RegisterAsync(stopping).ConfigureAwait(false);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Runs the health check once (bounded by <see cref="FleetAgentOptions.HealthInterval"/>); returns whether its answer changed.</summary>
+    /// <remarks>A check that throws or outlasts the interval is an unhealthy answer with that reason.</remarks>
+    internal async Task<bool> CheckHealthAsync(CancellationToken stopping)
+    {
+        Func<CancellationToken, Task<HealthReport>> check = _options.HealthCheck ?? throw new InvalidOperationException("The agent has no health check.");
+        bool healthy;
+        string? reason;
+        using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+        {
+            bounded.CancelAfter(_options.HealthInterval);
+            try
+            {
+                HealthReport report = await check(bounded.Token).WaitAsync(bounded.Token).ConfigureAwait(false);
+                healthy = report.Status != HealthStatus.Unhealthy;
+                reason = healthy ? null : Describe(report);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+                healthy = false;
+                reason = $"The health check did not answer within {_options.HealthInterval.TotalSeconds:0.###} s.";
+            }
+#pragma warning disable CA1031 // A check that throws is an unhealthy answer, never the agent's end.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                healthy = false;
+                reason = $"The health check threw {ex.GetType().Name}: {ex.Message}";
+            }
+        }
+
+        HostHealth? before = Volatile.Read(ref _health);
+        if (before is not null && before.Healthy == healthy && before.Reason == reason)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _health, new HostHealth(healthy, reason, before?.Healthy == healthy ? before.Since : _options.TimeProvider.GetUtcNow()));
+        FleetLog.HealthChanged(_logger, HostId, healthy ? "healthy" : "unhealthy", reason ?? "");
+        return true;
+    }
+
+    /// <summary>The unhealthy entries of a report, each with its description or exception.</summary>
+    private static string Describe(HealthReport report)
+    {
+        List<string> failing = [.. report.Entries
+            .Where(static e => e.Value.Status == HealthStatus.Unhealthy)
+            .OrderBy(static e => e.Key, StringComparer.Ordinal)
+            .Select(static e => $"{e.Key}: {e.Value.Description ?? e.Value.Exception?.Message ?? "unhealthy"}")];
+        return failing.Count == 0 ? "The health check reported Unhealthy." : string.Join("; ", failing);
+    }
+
     private void OnHostChanged(object? sender, EventArgs e)
     {
-        // A reload the agent did not start (the watcher, an operator) or a stuck version: the
-        // registration says so soon. Best effort: the next reconcile writes it again.
+        // A reload the agent did not start (the watcher, an operator), a rollback or a stuck
+        // version: the registration says so soon. Best effort: the next reconcile writes it again.
         lock (_gate)
         {
             if (_disposed || _stopping.IsCancellationRequested)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
 namespace Hotswap;
 
 /// <summary>How a <see cref="FleetAgent"/> reaches its fleet (docs/fleet.md).</summary>
@@ -9,7 +11,7 @@ public sealed class FleetAgentOptions
     /// <summary>Gets or sets the fleet's name: every key of the fleet lives under <c>/hotswap/fleets/{Fleet}/</c>.</summary>
     public string Fleet { get; set; } = "";
 
-    /// <summary>Gets or sets this host's id in the fleet; by default the machine name, the process id and a random suffix.</summary>
+    /// <summary>Gets or sets this host's id in the fleet; by default the machine's name and a hash of the host's plugins root, the same across restarts.</summary>
     public string? HostId { get; set; }
 
     /// <summary>Gets the host's labels (zone, cohort, ...), shown in the fleet's status and usable by waves.</summary>
@@ -26,6 +28,28 @@ public sealed class FleetAgentOptions
 
     /// <summary>Gets or sets the client for <c>http(s)://</c> artifacts; by default one the agent owns.</summary>
     public HttpClient? HttpClient { get; set; }
+
+    /// <summary>
+    /// Gets or sets the host's health check, which the agent runs every <see cref="HealthInterval"/>
+    /// and reports in the host's registration. A host of a rollout's wave that reports
+    /// <see cref="HealthStatus.Unhealthy"/> after it began serving the rollout's version stops the
+    /// rollout (docs/fleet.md, "Health"); <see cref="HealthStatus.Degraded"/> counts as healthy.
+    /// </summary>
+    /// <value>
+    /// <see langword="null"/> by default: no check, and a rollout is gated on its hosts' answers and on
+    /// the versions they roll back by themselves (<see cref="PluginHostOptions.AutoRollback"/>). Under
+    /// <c>AddFleet</c>, when unset and the container has health checks (<c>AddHealthChecks()</c>), the
+    /// container's checks selected by <see cref="HealthCheckPredicate"/>.
+    /// </value>
+    public Func<CancellationToken, Task<HealthReport>>? HealthCheck { get; set; }
+
+    /// <summary>Gets or sets which of the container's health checks the agent runs when <see cref="HealthCheck"/> is unset under <c>AddFleet</c>.</summary>
+    /// <value><see langword="null"/> by default: every registered check.</value>
+    public Func<HealthCheckRegistration, bool>? HealthCheckPredicate { get; set; }
+
+    /// <summary>Gets or sets how often the health check runs, and the longest one check may take (a check that takes longer is unhealthy).</summary>
+    /// <value>5 seconds by default; at least 100 milliseconds.</value>
+    public TimeSpan HealthInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the clock that stamps records and times downloads (the store's own retries and keep-alive always use the system clock).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -57,6 +81,11 @@ public sealed class FleetAgentOptions
         if (CallTimeout <= TimeSpan.Zero || FetchTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("FleetAgentOptions.CallTimeout and FetchTimeout must be positive.", nameof(CallTimeout));
+        }
+
+        if (HealthInterval < TimeSpan.FromMilliseconds(100) || HealthInterval > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentException($"FleetAgentOptions.HealthInterval is {HealthInterval}; it must be from 100 milliseconds to a day.", nameof(HealthInterval));
         }
     }
 }

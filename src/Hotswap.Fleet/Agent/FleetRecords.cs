@@ -108,6 +108,19 @@ internal sealed record FleetError(string Plugin, string Phase, string? File, str
             : url.Split('?')[0];
 }
 
+/// <summary>A host's health as its health check last reported it (docs/fleet.md, "Health").</summary>
+/// <param name="Healthy">Whether the check passed: <see cref="Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy"/> or <c>Degraded</c>; <c>Unhealthy</c>, a failed or timed-out check is not.</param>
+/// <param name="Reason">Why it is unhealthy: the failing checks and their descriptions.</param>
+/// <param name="Since">When the check first gave this answer (the host's clock): a change of health after a host began serving a version is blamed on that version.</param>
+internal sealed record HostHealth(bool Healthy, string? Reason, DateTimeOffset Since);
+
+/// <summary>A version the host itself rolled back (its probation's automatic rollback, or an operator's <see cref="PluginHost.RollbackAsync"/>).</summary>
+/// <param name="Plugin">The plugin.</param>
+/// <param name="Version">The version rolled back.</param>
+/// <param name="Reason">The rollback's reason.</param>
+/// <param name="At">When (the host's clock).</param>
+internal sealed record RolledBackVersion(string Plugin, string Version, string Reason, DateTimeOffset At);
+
 /// <summary>The value of <c>hosts/{hostId}</c>: a host's registration, bound to its lease.</summary>
 internal sealed record HostRecord
 {
@@ -131,6 +144,12 @@ internal sealed record HostRecord
 
     /// <summary>Gets the versions the host found stuck in memory after they retired.</summary>
     public IReadOnlyList<ServedVersion> Stuck { get; init; } = [];
+
+    /// <summary>Gets the host's health, or <see langword="null"/> when it has no health check (<see cref="FleetAgentOptions.HealthCheck"/>).</summary>
+    public HostHealth? Health { get; init; }
+
+    /// <summary>Gets the versions the host rolled back by itself (one per plugin, the latest), which a rollout of that version takes as unhealthy.</summary>
+    public IReadOnlyList<RolledBackVersion> RolledBack { get; init; } = [];
 
     /// <summary>Gets the store revision of the desired state the host had reconciled when this registration last changed (a registration is written when what it says changes, not at every revision).</summary>
     public long AppliedRevision { get; init; }

@@ -123,6 +123,18 @@ public sealed record FleetHostStatus(
     /// <returns><see langword="true"/> when its live generation does.</returns>
     public bool Serves(string pluginName, string version) => Serving.Contains(pluginName + "@" + version, StringComparer.Ordinal);
 
+    /// <summary>Gets whether the host's health check last passed (Healthy or Degraded), or <see langword="null"/> when the host has no health check or is gone.</summary>
+    public bool? IsHealthy { get; init; }
+
+    /// <summary>Gets why the host is unhealthy: its failing checks and their descriptions.</summary>
+    public string? HealthReason { get; init; }
+
+    /// <summary>Gets when the host's health check first gave its current answer (the host's clock).</summary>
+    public DateTimeOffset? HealthSince { get; init; }
+
+    /// <summary>Gets the versions the host rolled back by itself, the latest of each plugin.</summary>
+    public IReadOnlyList<FleetRolledBackStatus> RolledBack { get; init; } = [];
+
     internal static FleetHostStatus Live(HostRecord host) => new(
         host.HostId,
         IsLive: true,
@@ -131,10 +143,23 @@ public sealed record FleetHostStatus(
         [.. host.Stuck.Select(static s => s.Plugin + "@" + s.Version)],
         host.LastError is { } e ? $"{e.Plugin}: phase {e.Phase}{(e.File is null ? "" : $", file {e.File}")}: {e.Message}" : null,
         host.AppliedRevision,
-        host.UpdatedAt);
+        host.UpdatedAt)
+    {
+        IsHealthy = host.Health?.Healthy,
+        HealthReason = host.Health?.Reason,
+        HealthSince = host.Health?.Since,
+        RolledBack = [.. host.RolledBack.Select(static r => new FleetRolledBackStatus(r.Plugin, r.Version, r.Reason, r.At))],
+    };
 
     internal static FleetHostStatus Gone(string hostId) => new(hostId, IsLive: false, new Dictionary<string, string>(), [], [], null, 0, null);
 }
+
+/// <summary>A version a host rolled back by itself (its probation's automatic rollback, or an operator's rollback on that host).</summary>
+/// <param name="PluginName">The plugin.</param>
+/// <param name="Version">The version rolled back.</param>
+/// <param name="Reason">Why.</param>
+/// <param name="At">When (the host's clock).</param>
+public sealed record FleetRolledBackStatus(string PluginName, string Version, string Reason, DateTimeOffset At);
 
 /// <summary>One plugin of a fleet: its stable version and its rollout.</summary>
 /// <param name="PluginName">The plugin.</param>

@@ -342,6 +342,15 @@ public sealed class RolloutController : IAsyncDisposable
             return null;
         }
 
+        // A host of the rollout that rolled the version back by itself, or whose health check
+        // failed after it began serving the version, stops everything too: no allowance.
+        if (Unhealthy(plugin, rollout, live, answers) is { } unhealthy)
+        {
+            await SwapAsync(key, entry, rollout with { State = RolloutState.Aborted, Reason = unhealthy, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
+            FleetLog.RolloutAborted(_logger, rollout.Id, plugin, unhealthy);
+            return null;
+        }
+
         // Admit the current wave's hosts (cumulative), in host id order.
         int wanted = RolloutPlan.HostsIn(rollout.Waves[rollout.Wave], live.Count);
         if (rollout.Admitted.Count < wanted)
@@ -392,6 +401,30 @@ public sealed class RolloutController : IAsyncDisposable
         if (done is not null)
         {
             FleetLog.RolloutCompleted(_logger, rollout.Id, plugin, rollout.Target.Version);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Why an admitted host shows the rollout's version unhealthy, or <see langword="null"/>: it rolled
+    /// the version back by itself, or it serves the version and its health check has failed since
+    /// after it ACKed (a host unhealthy before it took the version is not the version's fault).
+    /// </summary>
+    private static string? Unhealthy(string plugin, RolloutRecord rollout, List<FleetHostStatus> live, IReadOnlyList<FleetAnswerStatus> answers)
+    {
+        foreach (FleetHostStatus host in live.Where(h => rollout.Admitted.Contains(h.HostId, StringComparer.Ordinal)))
+        {
+            if (host.RolledBack.FirstOrDefault(r => string.Equals(r.PluginName, plugin, StringComparison.OrdinalIgnoreCase) && r.Version == rollout.Target.Version) is { } rolledBack)
+            {
+                return $"host {host.HostId} rolled back plugin '{plugin}' version {rolledBack.Version} by itself: {rolledBack.Reason}";
+            }
+
+            if (host is { IsHealthy: false, HealthSince: { } since } && host.Serves(plugin, rollout.Target.Version)
+                && answers.FirstOrDefault(a => a.HostId == host.HostId && a.Acknowledged) is { } ack && since >= ack.At)
+            {
+                return $"host {host.HostId} became unhealthy while serving plugin '{plugin}' version {rollout.Target.Version}: {host.HealthReason}";
+            }
         }
 
         return null;

@@ -52,4 +52,10 @@ internal static partial class FleetLog
 
     [LoggerMessage(EventId = 3208, Level = LogLevel.Error, Message = "Fleet host {HostId}: a handler of {Event} threw; the agent goes on")]
     public static partial void HandlerFailed(ILogger logger, string hostId, string @event, Exception exception);
+
+    [LoggerMessage(EventId = 3209, Level = LogLevel.Warning, Message = "Fleet host {HostId} rolled back version {Version} of plugin '{Plugin}': {Reason}. A rollout of that version stops.")]
+    public static partial void HostRolledBack(ILogger logger, string hostId, string plugin, string version, string reason);
+
+    [LoggerMessage(EventId = 3217, Level = LogLevel.Information, Message = "Fleet host {HostId} is now {Health} {Reason}")]
+    public static partial void HealthChanged(ILogger logger, string hostId, string health, string reason);
 }

@@ -1,6 +1,7 @@
 using Hotswap;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +13,9 @@ public static class FleetHotswapBuilderExtensions
     /// <summary>
     /// Runs a <see cref="FleetAgent"/> beside the container's <see cref="PluginHost"/>: it joins the
     /// fleet once the host's first generation is loaded, and leaves it (its registration revoked)
-    /// when the application stops, before the host drains.
+    /// when the application stops, before the host drains. When the container has health checks
+    /// (<c>AddHealthChecks()</c>) and <see cref="FleetAgentOptions.HealthCheck"/> is unset, the agent
+    /// reports what they say, and an unhealthy host stops a rollout of the version it just took.
     /// </summary>
     /// <param name="builder">The builder <c>AddHotswap</c> returned.</param>
     /// <param name="configure">Sets the fleet's endpoints, name, the host's id and labels.</param>
@@ -55,6 +58,13 @@ public static class FleetHotswapBuilderExtensions
             }
 
             configure?.Invoke(options);
+            if (options.HealthCheck is null && sp.GetService<HealthCheckService>() is { } checks)
+            {
+                // The application's own health checks (AddHealthChecks()) gate the fleet's rollouts.
+                Func<HealthCheckRegistration, bool>? predicate = options.HealthCheckPredicate;
+                options.HealthCheck = cancellationToken => checks.CheckHealthAsync(predicate, cancellationToken);
+            }
+
             try
             {
                 return new FleetAgent(sp.GetRequiredService<PluginHost>(), options, sp.GetService<ILoggerFactory>());

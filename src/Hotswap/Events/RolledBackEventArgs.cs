@@ -19,4 +19,12 @@ public sealed class RolledBackEventArgs : EventArgs
 
     /// <summary>Gets a value indicating whether the host rolled back by itself, because the new version's calls failed.</summary>
     public bool IsAutomatic { get; }
+
+    /// <summary>
+    /// Gets whether the host refuses the versions it rolled back (not loaded again until another
+    /// version is published): <see langword="true"/> for <see cref="PluginHost.RollbackAsync"/> and
+    /// automatic rollbacks, <see langword="false"/> when a reload found the previous versions published
+    /// again and switched back to them. A fleet agent reports only the first kind as unhealthy.
+    /// </summary>
+    internal bool Refused { get; init; }
 }

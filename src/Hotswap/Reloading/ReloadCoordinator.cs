@@ -456,7 +456,7 @@ internal sealed class ReloadCoordinator
         _events.OnServingChanged();
         Log.RolledBack(_host.Logger, result.Generation, result.Duration.TotalMilliseconds, reason, string.Join(", ", outcomes));
         _host.Telemetry.RecordReload(activity, result);
-        return new Outcome(result, () => _events.OnRolledBack(new RolledBackEventArgs(result, automatic)));
+        return new Outcome(result, () => _events.OnRolledBack(new RolledBackEventArgs(result, automatic) { Refused = refuse }));
     }
 
     /// <summary>A new version failed too often during its probation: roll back, on the thread pool (never on the failing caller's thread).</summary>

@@ -1,7 +1,8 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Hotswap.Tests.Fleet.Support;
 using Hotswap.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Hotswap.Tests.Fleet;
 
@@ -269,6 +270,36 @@ public sealed class FleetAgentTests : IDisposable
 
         await app.StopAsync();
         Assert.Null(await store.GetAsync(FleetKeys.Host(_fleet, "h9"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AddFleet_WithTheAppsHealthChecks_ReportsWhatTheChecksThePredicateSelectsSay()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        Dictionary<string, string?> settings = TestGenericHost.Settings(_root);
+        using Microsoft.Extensions.Hosting.IHost app = TestGenericHost.Build(settings, services =>
+        {
+            services.AddHealthChecks()
+                .AddCheck("db", static () => HealthCheckResult.Unhealthy("database unreachable"), tags: ["fleet"])
+                .AddCheck("cache", static () => HealthCheckResult.Unhealthy("cold cache"), tags: ["other"])
+                .AddCheck("queue", static () => HealthCheckResult.Degraded("slow"), tags: ["fleet"]);
+            services.AddHotswap().AddFleet(o =>
+            {
+                o.Endpoints = _etcd.Cluster.Endpoints;
+                o.Fleet = _fleet;
+                o.HostId = "h8";
+                o.HealthCheckPredicate = static r => r.Tags.Contains("fleet");
+                o.HealthInterval = TimeSpan.FromMilliseconds(200);
+            });
+        });
+        await app.StartAsync();
+        await using FleetStore store = NewStore();
+
+        HostRecord registered = await WaitForRegistrationAsync(store, "h8", static r => r.Health is not null);
+        await app.StopAsync();
+
+        Assert.False(registered.Health!.Healthy);
+        Assert.Equal("db: database unreachable", registered.Health.Reason); // 'cache' is not selected; 'queue' is Degraded, which counts as healthy
     }
 
     [Fact]

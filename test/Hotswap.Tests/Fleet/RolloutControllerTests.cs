@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hotswap.Tests.Fleet.Support;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Hotswap.Tests.Support;
 
 namespace Hotswap.Tests.Fleet;
@@ -240,6 +241,89 @@ public sealed class RolloutControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHostUnhealthyAfterTakingTheVersion_AbortsTheRolloutDuringTheBake_AndNoOtherHostMoves()
+    {
+        var clock = new ManualTimeProvider();
+        await using RolloutController controller = NewController(clock);
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+        long[] generations = [.. _hosts.Select(static h => h.Host.GenerationNumber)];
+        await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.FromMinutes(10), maxNacks: 0);
+        await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.WaveReadyAt is not null); // the canary ACKed and serves v2: its bake runs
+
+        _hosts[0].Health.Fail("database unreachable");
+        FleetStatus aborted = await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.State == "aborted");
+        FleetStatus back = await WaitForAsync(controller, s => s.Hosts.Single(h => h.HostId == "h1").Serves("alpha", _v1.Version));
+        await stop.CancelAsync();
+        await running;
+
+        FleetRolloutStatus rollout = aborted.Plugins.Single().Rollout!;
+        Assert.Equal(["h1"], rollout.Admitted);
+        Assert.Equal($"host h1 became unhealthy while serving plugin 'alpha' version {_v2.Version}: db: database unreachable", rollout.Reason);
+        FleetHostStatus canary = back.Hosts.Single(static h => h.HostId == "h1");
+        Assert.False(canary.IsHealthy);
+        Assert.Equal("db: database unreachable", canary.HealthReason);
+        Assert.All(back.Hosts.Where(static h => h.HostId != "h1"), static h => Assert.True(h.IsHealthy));
+        Assert.Equal(_v1.Version, back.Plugins.Single().StableVersion);
+        for (int i = 0; i < _hosts.Count; i++)
+        {
+            Assert.Equal("v1:hello you", _hosts[i].Greet());
+            await _hosts[i].Calls.StopAsync();
+            Assert.True(_hosts[i].Calls.Failures == 0, _hosts[i].Calls.FirstErrors);
+            if (i > 0)
+            {
+                Assert.Equal(generations[i], _hosts[i].Host.GenerationNumber); // never admitted: never reloaded
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AHostUnhealthyBeforeItTookTheVersion_DoesNotStopTheRollout()
+    {
+        await using RolloutController controller = NewController();
+        _hosts[1].Health.Fail("disk nearly full");
+        await WaitForAsync(controller, static s => s.Hosts.Single(h => h.HostId == "h2").IsHealthy == false);
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+
+        await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.Zero, maxNacks: 0);
+        FleetStatus done = await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.State == "completed");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(_v2.Version, done.Plugins.Single().StableVersion);
+        FleetHostStatus h2 = done.Hosts.Single(static h => h.HostId == "h2");
+        Assert.False(h2.IsHealthy); // unhealthy before it took v2, and still: not the version's doing
+        Assert.True(h2.HealthSince < done.AnswersOf("alpha", done.Plugins.Single().Rollout!.Id, _v2.Version).Single(static a => a.HostId == "h2").At);
+        Assert.All(_hosts, h => Assert.Equal("v2:hello you", h.Greet()));
+    }
+
+    [Fact]
+    public async Task AHostThatRollsTheVersionBack_AbortsTheRollout_NamingTheHostAndTheReason()
+    {
+        var clock = new ManualTimeProvider();
+        await using RolloutController controller = NewController(clock);
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+        await controller.StartAsync("alpha", _v2.Version, new Uri(_v2.Path), _v2.Digest, "1,100%", TimeSpan.FromMinutes(10), maxNacks: 0);
+        await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.WaveReadyAt is not null);
+
+        ReloadResult rolledBack = await _hosts[0].Host.RollbackAsync(); // what the host's automatic rollback does, raised by the same event
+        Assert.True(rolledBack.RolledBack);
+        FleetStatus aborted = await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.State == "aborted");
+        await stop.CancelAsync();
+        await running;
+
+        FleetRolloutStatus rollout = aborted.Plugins.Single().Rollout!;
+        Assert.Equal($"host h1 rolled back plugin 'alpha' version {_v2.Version} by itself: {rolledBack.RollbackReason}", rollout.Reason);
+        FleetRolledBackStatus reported = Assert.Single(aborted.Hosts.Single(static h => h.HostId == "h1").RolledBack);
+        Assert.Equal(("alpha", _v2.Version), (reported.PluginName, reported.Version));
+        Assert.All(_hosts, h => Assert.Equal("v1:hello you", h.Greet()));
+        await _hosts[0].WaitReconciledAsync(aborted.Revision);
+        Assert.Equal(_v1.Version, PluginLayout.ReadCurrentOf(_hosts[0].Root.PluginDirectory("alpha"))); // current names what serves again: a restart does not load v2
+    }
+
+    [Fact]
     public async Task OperatorsRacing_OnlyOneChangeWins_TheOtherSeesTheNewState()
     {
         await using RolloutController a = NewController();
@@ -306,13 +390,47 @@ public sealed class RolloutControllerTests : IAsyncLifetime
     /// <summary>One host of the fleet: a plugins root serving v1, its host, its agent and a call loop.</summary>
     private sealed class FleetHost : IAsyncDisposable
     {
-        private FleetHost(TestRoot root, PluginHost host, FleetAgent agent, CallLoop calls)
+        private FleetHost(TestRoot root, PluginHost host, FleetAgent agent, CallLoop calls, HealthSwitch health)
         {
             Root = root;
             Host = host;
             Agent = agent;
             Calls = calls;
+            Health = health;
+            agent.Reconciled += OnReconciled;
         }
+
+        private long _reconciled;
+        private TaskCompletionSource _reconciledChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Waits until the agent has reconciled the fleet's state at <paramref name="revision"/> or later.</summary>
+        public async Task WaitReconciledAsync(long revision)
+        {
+            using var deadline = new CancellationTokenSource(s_deadline);
+            while (true)
+            {
+                Task changed = Volatile.Read(ref _reconciledChanged).Task;
+                if (Interlocked.Read(ref _reconciled) >= revision)
+                {
+                    return;
+                }
+
+                await changed.WaitAsync(deadline.Token);
+            }
+        }
+
+        private void OnReconciled(long revision)
+        {
+            long seen;
+            while ((seen = Interlocked.Read(ref _reconciled)) < revision && Interlocked.CompareExchange(ref _reconciled, revision, seen) != seen)
+            {
+            }
+
+            Interlocked.Exchange(ref _reconciledChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+
+        /// <summary>Gets what the host's health check answers (a real check the agent runs, whose answer the test sets).</summary>
+        public HealthSwitch Health { get; }
 
         public TestRoot Root { get; }
 
@@ -328,9 +446,18 @@ public sealed class RolloutControllerTests : IAsyncLifetime
             var fetcher = new ArtifactFetcher(new HttpClient(), TimeProvider.System, TimeSpan.FromMinutes(1), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             await fetcher.FetchAsync(root.PluginsRoot, "alpha", v1.Version, new Uri(v1.Path), v1.Digest, trustedKeys: null, CancellationToken.None);
             PluginPublisher.Activate(root.PluginsRoot, "alpha", v1.Version);
-            PluginHost host = root.CreateHost();
+            PluginHost host = root.CreateHost(static o => o.Probation = Timeout.InfiniteTimeSpan); // a rollback on the host is possible
             (await host.LoadAsync()).EnsureSuccess();
-            var agent = new FleetAgent(host, new FleetAgentOptions { Endpoints = endpoints, Fleet = fleet, HostId = hostId, LeaseTtl = TimeSpan.FromSeconds(5) });
+            var health = new HealthSwitch();
+            var agent = new FleetAgent(host, new FleetAgentOptions
+            {
+                Endpoints = endpoints,
+                Fleet = fleet,
+                HostId = hostId,
+                LeaseTtl = TimeSpan.FromSeconds(5),
+                HealthCheck = health.CheckAsync,
+                HealthInterval = TimeSpan.FromMilliseconds(200),
+            });
             var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             agent.Answered += (_, e) =>
             {
@@ -343,7 +470,7 @@ public sealed class RolloutControllerTests : IAsyncLifetime
             await registered.Task.WaitAsync(s_deadline); // it ACKed the stable version: registered and following
             CallLoop calls = CallLoop.Start(() => (string)host.Invoke("alpha", "greet", "you")!, threads: 1);
             await calls.Started;
-            return new FleetHost(root, host, agent, calls);
+            return new FleetHost(root, host, agent, calls, health);
         }
 
         public string Greet() => (string)Host.Invoke("alpha", "greet", "you")!;
@@ -354,6 +481,23 @@ public sealed class RolloutControllerTests : IAsyncLifetime
             await Agent.DisposeAsync();
             await Host.DisposeAsync();
             Root.Dispose();
+        }
+    }
+
+    /// <summary>A health check whose answer the test sets: healthy until <see cref="Fail"/>.</summary>
+    private sealed class HealthSwitch
+    {
+        private volatile string? _failure;
+
+        public void Fail(string reason) => _failure = reason;
+
+        public Task<HealthReport> CheckAsync(CancellationToken cancellationToken)
+        {
+            string? failure = _failure;
+            var entry = failure is null
+                ? new HealthReportEntry(HealthStatus.Healthy, "ok", TimeSpan.Zero, null, null)
+                : new HealthReportEntry(HealthStatus.Unhealthy, failure, TimeSpan.Zero, null, null);
+            return Task.FromResult(new HealthReport(new Dictionary<string, HealthReportEntry> { ["db"] = entry }, TimeSpan.Zero));
         }
     }
 }
