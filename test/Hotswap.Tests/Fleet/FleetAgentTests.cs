@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
+using Hotswap.Shared.Etcd;
 using Hotswap.Tests.Fleet.Support;
 using Hotswap.Tests.Support;
 
