@@ -5,6 +5,7 @@ using System.Text.Json;
 using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
+using Hotswap.Shared.Etcd;
 
 namespace Hotswap.FleetScale;
 
@@ -35,13 +36,13 @@ internal static class ParentRun
         string prefix = "/hotswap/fleets/" + fleet + "/";
         Directory.CreateDirectory(work);
         var children = new List<ChildProcess>();
-        EtcdLauncher? etcd = null;
+        EtcdCluster? etcd = null;
         try
         {
             log.WriteLine($"fleet scale: {options.Agents} agents in {options.Processes} processes; load average {report.LoadAverageAtStart}");
-            etcd = await EtcdLauncher.StartAsync(cancellationToken);
-            report.EtcdStartSeconds = etcd.StartDuration.TotalSeconds;
-            log.WriteLine($"  etcd: 3 members healthy in {etcd.StartDuration.TotalSeconds:F2} s at {etcd.Endpoints}");
+            etcd = await EtcdCluster.StartAsync(cancellationToken);
+            report.EtcdStartSeconds = etcd.LastStartDuration.TotalSeconds;
+            log.WriteLine($"  etcd: 3 members healthy in {etcd.LastStartDuration.TotalSeconds:F2} s at {etcd.Endpoints}");
 
             // The two artifacts: each build of the soak plugin published into a build root, then packed.
             string builds = Path.Combine(work, "builds");
@@ -237,7 +238,7 @@ internal static class ParentRun
         return await FleetArtifacts.PackAsync(published.VersionDirectory, Path.Combine(work, published.Version + ".zip"), cancellationToken);
     }
 
-    private static double EtcdCpu(EtcdLauncher etcd) => etcd.ProcessIds.Sum(static pid => ProcStats.Read(pid).CpuSeconds);
+    private static double EtcdCpu(EtcdCluster etcd) => etcd.ProcessIds.Sum(static pid => ProcStats.Read(pid).CpuSeconds);
 
     private static async Task<long> CountAsync(EtcdClient client, string prefix, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hotswap;
+using Hotswap.Shared.Etcd;
 using Hotswap.Samples;
 
 namespace Fleet.Host;
@@ -31,14 +32,9 @@ internal static class FleetDemo
             Demo.Step($"packed v{build}: {packed[build].Version}, digest {packed[build].Digest[..16]}...");
         }
 
-        using EtcdLauncher etcd = EtcdLauncher.Start();
+        await using EtcdCluster etcd = await EtcdCluster.StartAsync(); // returns once every member answers a health check
         await using var controller = new RolloutController(new RolloutControllerOptions { Endpoints = etcd.Endpoints, Fleet = Fleet, LeaseTtl = TimeSpan.FromSeconds(3) });
-        using (var ready = new CancellationTokenSource(s_deadline))
-        {
-            _ = await controller.GetStatusAsync(ready.Token); // retried until the cluster answers
-        }
-
-        Demo.Step($"etcd: 3 members at {etcd.Endpoints}");
+        Demo.Step($"etcd: 3 members healthy in {etcd.LastStartDuration.TotalSeconds:0.0} s at {etcd.Endpoints}");
         await controller.SetStableAsync(Plugin, packed[1].Version, new Uri(packed[1].Path), packed[1].Digest);
         var hosts = new List<HostProcess>();
         try

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hotswap.Shared.Etcd;
 using Hotswap.Tests.Fleet.Support;
 using Hotswap.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
+using Hotswap.Shared.Etcd;
 using Hotswap.Tests.Fleet.Support;
 using Hotswap.Tests.Support;
 using Microsoft.Extensions.Logging;

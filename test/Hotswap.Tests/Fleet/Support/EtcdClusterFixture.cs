@@ -1,3 +1,5 @@
+using Hotswap.Shared.Etcd;
+
 namespace Hotswap.Tests.Fleet.Support;
 
 /// <summary>
@@ -11,7 +13,7 @@ public sealed class EtcdClusterFixture : IAsyncLifetime
 
     /// <summary>The shared cluster, healthy after the fixture started.</summary>
     /// <exception cref="InvalidOperationException">The fixture has not started.</exception>
-    public EtcdCluster Cluster => _cluster ?? throw new InvalidOperationException("The shared etcd cluster has not started.");
+    internal EtcdCluster Cluster => _cluster ?? throw new InvalidOperationException("The shared etcd cluster has not started.");
 
     /// <summary>A key prefix no other test uses: <c>/tests/{name}-{unique}/</c>.</summary>
     /// <param name="name">What the prefix is for, to read it in etcd's data when a test fails.</param>

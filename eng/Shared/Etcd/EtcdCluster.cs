@@ -4,20 +4,23 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Hotswap.Tests.Fleet.Support;
+namespace Hotswap.Shared.Etcd;
 
 /// <summary>
 /// A real 3-member etcd cluster on loopback (Debian's <c>etcd</c> 3.4, which <c>.ci/run</c> installs), with its
-/// own free ports, data directories and cluster token, so clusters of parallel tests never meet.
+/// own free ports, data directories and cluster token, so clusters started side by side never meet.
 /// </summary>
 /// <remarks>
+/// One source, compiled into the fleet tests, the fleet scale bench and the fleet sample (a linked
+/// <c>Compile</c> item in each project), so each keeps what the others need: the tests kill, restart and stop
+/// members; the bench reads the members' metrics and process ids; the sample runs its demo on it.
 /// Every member runs under a small <c>sh</c> guard that holds the read end of a pipe whose write end only this
-/// process holds: when the test run dies, however it dies, the pipe closes and the guard SIGKILLs its member, so
-/// no etcd outlives the run. <see cref="DisposeAsync"/> kills every member and deletes the data directories.
+/// process holds: when this process dies, however it dies, the pipe closes and the guard SIGKILLs its member, so
+/// no etcd outlives it. <see cref="DisposeAsync"/> kills every member and deletes the data directories.
 /// Members log to files in the cluster's folder; every exception about a member carries its log's tail.
-/// Not thread-safe: one test drives one cluster.
+/// Not thread-safe: one caller drives one cluster.
 /// </remarks>
-public sealed class EtcdCluster : IAsyncDisposable
+internal sealed class EtcdCluster : IAsyncDisposable
 {
     /// <summary>How many members the cluster has.</summary>
     public const int MemberCount = 3;
@@ -40,7 +43,13 @@ public sealed class EtcdCluster : IAsyncDisposable
     }
 
     /// <summary>The client URLs of every member, comma-separated, as <c>FleetStoreOptions.Endpoints</c> takes them.</summary>
-    public string Endpoints => string.Join(",", _members.Select(m => m.ClientUrl));
+    public string Endpoints => string.Join(",", ClientUrls);
+
+    /// <summary>Each member's client URL, in member order.</summary>
+    public IReadOnlyList<string> ClientUrls => [.. _members.Select(static m => m.ClientUrl)];
+
+    /// <summary>The process ids of the members that run now, in member order (to read their CPU and memory in <c>/proc</c>).</summary>
+    public IReadOnlyList<int> ProcessIds => [.. _members.Select(static m => m.ProcessId).OfType<int>()];
 
     /// <summary>The folder holding the members' data directories and logs.</summary>
     public string Root => _root;
@@ -261,7 +270,7 @@ public sealed class EtcdCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Deletes the folders of clusters whose test process died before it could (its members died with it, by
+    /// Deletes the folders of clusters whose owning process died before it could (its members died with it, by
     /// their guards); a folder whose owner still runs, or that has no owner file yet, is left alone.
     /// </summary>
     private static void SweepAbandoned()
@@ -348,7 +357,7 @@ public sealed class EtcdCluster : IAsyncDisposable
             }
         }
 
-        throw new InvalidOperationException($"'{name}' is not on PATH: install Debian's etcd-server and etcd-client ('apt-get update && apt-get install -y etcd-server etcd-client'); .ci/run does it.");
+        throw new InvalidOperationException($"'{name}' is not on PATH: install Debian's etcd-server and etcd-client ('apt-get update && apt-get install -y etcd-server etcd-client'; .ci/run does it), or put etcd and etcdctl on PATH.");
     }
 
     /// <summary>One member: its ports, data directory, log, and its process and guard while it runs.</summary>
@@ -388,6 +397,8 @@ public sealed class EtcdCluster : IAsyncDisposable
         public bool IsRunning => _process is { HasExited: false };
 
         public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+        public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
         public void Start(string initialCluster, string token, string state)
         {
