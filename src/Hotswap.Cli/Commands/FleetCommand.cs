@@ -38,6 +38,31 @@ internal static class FleetCommand
         DefaultValueFactory = static _ => Environment.GetEnvironmentVariable(EndpointsVariable) is { Length: > 0 } set ? set : "http://127.0.0.1:2379",
     };
 
+    private static Option<string> ProgressDeadline() => new("--progress-deadline")
+    {
+        Description = "How long a wave may take to be ready before the controller pauses the rollout naming the missing hosts: 30s, 10m, 1h, hh:mm:ss, or 'none'.",
+        DefaultValueFactory = static _ => "10m",
+    };
+
+    /// <summary>Reads --progress-deadline: a duration, or 'none' for no deadline.</summary>
+    private static bool TryProgressDeadline(CliOutput cli, string text, out TimeSpan deadline, out int usage)
+    {
+        usage = 0;
+        if (string.Equals(text, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            deadline = Timeout.InfiniteTimeSpan;
+            return true;
+        }
+
+        if (TryParseDuration(text, out deadline) && deadline > TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        usage = cli.Fail($"'{text}' is not a duration for --progress-deadline: use 30s, 10m, 1h, hh:mm:ss or none.", ExitCodes.Usage);
+        return false;
+    }
+
     private static Argument<string> FleetName() => new("fleet") { Description = "The fleet's name." };
 
     private static Argument<string> PluginName() => new("plugin") { Description = "The plugin's name." };
@@ -87,11 +112,12 @@ internal static class FleetCommand
         var bake = new Option<string>("--bake") { Description = "How long each wave must serve the version before the next starts: 30s, 5m, 1h or hh:mm:ss.", DefaultValueFactory = static _ => "30s" };
         var maxNacks = new Option<int>("--max-nacks") { Description = "How many NACKs to tolerate; one more aborts the rollout.", DefaultValueFactory = static _ => 0 };
         var detach = new Option<bool>("--detach") { Description = "Only start the rollout; do not drive it (another 'rollout run' does)." };
+        Option<string> progressDeadline = ProgressDeadline();
         Option<string> endpoints = Endpoints();
         Option<bool> json = CommonOptions.Json();
         var command = new Command("start", "Start rolling a version out, then drive it wave by wave until it completes or aborts (Ctrl+C leaves it for another controller).")
         {
-            fleet, plugin, version, artifact, digest, waves, bake, maxNacks, detach, endpoints, json,
+            fleet, plugin, version, artifact, digest, waves, bake, maxNacks, progressDeadline, detach, endpoints, json,
         };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -101,7 +127,8 @@ internal static class FleetCommand
                 return cli.Fail($"'{parse.GetValue(bake)}' is not a duration for --bake: use 30s, 5m, 1h or hh:mm:ss.", ExitCodes.Usage);
             }
 
-            if (!TryTarget(cli, parse.GetValue(version)!, parse.GetValue(digest), parse.GetValue(artifact)!, out string? versionName, out string? digestValue, out Uri? artifactUri, out int usage))
+            if (!TryTarget(cli, parse.GetValue(version)!, parse.GetValue(digest), parse.GetValue(artifact)!, out string? versionName, out string? digestValue, out Uri? artifactUri, out int usage)
+                || !TryProgressDeadline(cli, parse.GetValue(progressDeadline)!, out TimeSpan deadline, out usage))
             {
                 return usage;
             }
@@ -109,7 +136,7 @@ internal static class FleetCommand
             string pluginName = parse.GetValue(plugin)!;
             try
             {
-                await using RolloutController controller = NewController(parse.GetValue(endpoints)!, parse.GetValue(fleet)!);
+                await using RolloutController controller = NewController(parse.GetValue(endpoints)!, parse.GetValue(fleet)!, deadline);
                 string id = await controller.StartAsync(pluginName, versionName, artifactUri, digestValue, parse.GetValue(waves)!, bakeTime, parse.GetValue(maxNacks), cancellationToken).ConfigureAwait(false);
                 cli.Line($"Rollout {id} of {pluginName} to {versionName} started.");
                 return parse.GetValue(detach)
@@ -193,10 +220,12 @@ internal static class FleetCommand
         var detach = new Option<bool>("--detach") { Description = "resume only: do not drive the rollout." };
         Option<string> endpoints = Endpoints();
         Option<bool> json = CommonOptions.Json();
+        Option<string> progressDeadline = ProgressDeadline();
         var command = new Command(name, description) { fleet, plugin, reason, endpoints, json };
         if (name == "resume")
         {
             command.Options.Add(detach);
+            command.Options.Add(progressDeadline);
         }
 
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
@@ -204,9 +233,15 @@ internal static class FleetCommand
             var cli = new CliOutput(parse.GetValue(json), stdout, stderr);
             string pluginName = parse.GetValue(plugin)!;
             string? why = parse.GetValue(reason);
+            TimeSpan deadline = TimeSpan.FromMinutes(10);
+            if (name == "resume" && !TryProgressDeadline(cli, parse.GetValue(progressDeadline)!, out deadline, out int usage))
+            {
+                return usage;
+            }
+
             try
             {
-                await using RolloutController controller = NewController(parse.GetValue(endpoints)!, parse.GetValue(fleet)!);
+                await using RolloutController controller = NewController(parse.GetValue(endpoints)!, parse.GetValue(fleet)!, deadline);
                 switch (name)
                 {
                     case "pause":
@@ -241,11 +276,17 @@ internal static class FleetCommand
         Argument<string> plugin = PluginName();
         Option<string> endpoints = Endpoints();
         Option<bool> json = CommonOptions.Json();
-        var command = new Command("run", "Drive the plugin's rollout (waiting while another controller does), until it completes or aborts; Ctrl+C leaves it for another controller.") { fleet, plugin, endpoints, json };
+        Option<string> progressDeadline = ProgressDeadline();
+        var command = new Command("run", "Drive the plugin's rollout (waiting while another controller does), until it completes or aborts; Ctrl+C leaves it for another controller.") { fleet, plugin, progressDeadline, endpoints, json };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             var cli = new CliOutput(parse.GetValue(json), stdout, stderr);
-            await using RolloutController controller = NewController(parse.GetValue(endpoints)!, parse.GetValue(fleet)!);
+            if (!TryProgressDeadline(cli, parse.GetValue(progressDeadline)!, out TimeSpan deadline, out int usage))
+            {
+                return usage;
+            }
+
+            await using RolloutController controller = NewController(parse.GetValue(endpoints)!, parse.GetValue(fleet)!, deadline);
             return await DriveAsync(cli, controller, parse.GetValue(plugin)!, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -293,7 +334,7 @@ internal static class FleetCommand
         {
             status = await controller.GetStatusAsync(cancellationToken).ConfigureAwait(false);
             FleetRolloutStatus? rollout = status.Plugins.FirstOrDefault(p => p.PluginName == pluginName)?.Rollout;
-            string now = rollout is null ? "no rollout" : $"{rollout.State}, wave {rollout.Wave} of {rollout.Waves.Count}, {rollout.Admitted.Count} host(s) admitted";
+            string now = rollout is null ? "no rollout" : $"{rollout.State}, wave {rollout.Wave} of {rollout.Waves.Count}, {rollout.Admitted.Count} host(s) admitted{(rollout.Reason is null ? "" : $": {rollout.Reason}")}";
             if (now != last)
             {
                 cli.Line(now);
@@ -359,7 +400,8 @@ internal static class FleetCommand
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
-    private static RolloutController NewController(string endpoints, string fleet) => new(new RolloutControllerOptions { Endpoints = endpoints, Fleet = fleet });
+    private static RolloutController NewController(string endpoints, string fleet, TimeSpan? progressDeadline = null)
+        => new(new RolloutControllerOptions { Endpoints = endpoints, Fleet = fleet, ProgressDeadline = progressDeadline ?? TimeSpan.FromMinutes(10) });
 
     /// <summary>Parses 30s, 5m, 1h, 250ms or a TimeSpan (hh:mm:ss).</summary>
     internal static bool TryParseDuration(string text, out TimeSpan duration)

@@ -66,6 +66,9 @@ internal sealed record RolloutRecord
     /// <summary>Gets how many NACKs the rollout tolerates; one more aborts it.</summary>
     public int MaxNacks { get; init; }
 
+    /// <summary>Gets when the current wave started (its hosts were admitted, or the rollout resumed): its progress deadline runs from then.</summary>
+    public DateTimeOffset? WaveStartedAt { get; init; }
+
     /// <summary>Gets when every host of the current wave was first seen serving the version (the bake's start), or <see langword="null"/> while it is not.</summary>
     public DateTimeOffset? WaveReadyAt { get; init; }
 

@@ -148,13 +148,13 @@ public sealed class RolloutController : IAsyncDisposable
     public Task PauseAsync(string pluginName, string reason = "paused by an operator", CancellationToken cancellationToken = default)
         => ChangeAsync(pluginName, r => r.State == RolloutState.Running ? r with { State = RolloutState.Paused, Reason = reason } : throw NotIn(r, "running"), cancellationToken);
 
-    /// <summary>Resumes a paused rollout.</summary>
+    /// <summary>Resumes a paused rollout; the current wave has the whole progress deadline again.</summary>
     /// <param name="pluginName">The plugin.</param>
     /// <param name="cancellationToken">Stops retrying when the store is unreachable.</param>
     /// <returns>A task that completes when the record says so.</returns>
     /// <exception cref="InvalidOperationException">No rollout of the plugin is paused.</exception>
     public Task ResumeAsync(string pluginName, CancellationToken cancellationToken = default)
-        => ChangeAsync(pluginName, r => r.State == RolloutState.Paused ? r with { State = RolloutState.Running, Reason = null } : throw NotIn(r, "paused"), cancellationToken);
+        => ChangeAsync(pluginName, r => r.State == RolloutState.Paused ? r with { State = RolloutState.Running, Reason = null, WaveStartedAt = _options.TimeProvider.GetUtcNow() } : throw NotIn(r, "paused"), cancellationToken);
 
     /// <summary>Aborts the plugin's rollout: every admitted host goes back to the stable version (a normal reload each).</summary>
     /// <param name="pluginName">The plugin.</param>
@@ -357,7 +357,7 @@ public sealed class RolloutController : IAsyncDisposable
         {
             List<string> admitted = [.. rollout.Admitted];
             admitted.AddRange(live.Select(static h => h.HostId).Where(id => !rollout.Admitted.Contains(id, StringComparer.Ordinal)).Take(wanted - rollout.Admitted.Count));
-            await SwapAsync(key, entry, rollout with { Admitted = admitted, WaveReadyAt = null, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
+            await SwapAsync(key, entry, rollout with { Admitted = admitted, WaveReadyAt = null, WaveStartedAt = now, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
             FleetLog.WaveAdmitted(_logger, rollout.Id, plugin, rollout.Wave + 1, string.Join(", ", admitted));
             return null;
         }
@@ -369,7 +369,32 @@ public sealed class RolloutController : IAsyncDisposable
         bool ready = rollout.Admitted.All(id => nacked.Contains(id) || (acked.Contains(id) && live.FirstOrDefault(h => h.HostId == id) is { } host && host.Serves(plugin, rollout.Target.Version)));
         if (!ready)
         {
-            return rollout.WaveReadyAt is null ? null : await ClearReadyAsync(key, entry, rollout, now, cancellationToken).ConfigureAwait(false);
+            if (rollout.WaveReadyAt is not null)
+            {
+                return await ClearReadyAsync(key, entry, rollout, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_options.ProgressDeadline == Timeout.InfiniteTimeSpan)
+            {
+                return null;
+            }
+
+            if (rollout.WaveStartedAt is not { } started)
+            {
+                await SwapAsync(key, entry, rollout with { WaveStartedAt = now, UpdatedAt = now }, cancellationToken).ConfigureAwait(false); // a record from before the deadline existed
+                return null;
+            }
+
+            TimeSpan remaining = started + _options.ProgressDeadline - now;
+            if (remaining > TimeSpan.Zero)
+            {
+                return remaining;
+            }
+
+            string reason = NotReady(plugin, rollout, live, acked, nacked);
+            await SwapAsync(key, entry, rollout with { State = RolloutState.Paused, Reason = reason, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
+            FleetLog.RolloutStalled(_logger, rollout.Id, plugin, reason);
+            return null;
         }
 
         if (rollout.WaveReadyAt is not { } readyAt)
@@ -386,7 +411,7 @@ public sealed class RolloutController : IAsyncDisposable
 
         if (rollout.Wave + 1 < rollout.Waves.Count)
         {
-            await SwapAsync(key, entry, rollout with { Wave = rollout.Wave + 1, WaveReadyAt = null, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
+            await SwapAsync(key, entry, rollout with { Wave = rollout.Wave + 1, WaveReadyAt = null, WaveStartedAt = now, UpdatedAt = now }, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
@@ -429,6 +454,32 @@ public sealed class RolloutController : IAsyncDisposable
 
         return null;
     }
+
+    /// <summary>Why the wave is not ready after its progress deadline: each admitted host still missing, and what it lacks.</summary>
+    private string NotReady(string plugin, RolloutRecord rollout, List<FleetHostStatus> live, HashSet<string> acked, HashSet<string> nacked)
+    {
+        var missing = new List<string>();
+        foreach (string id in rollout.Admitted.Where(id => !nacked.Contains(id)))
+        {
+            FleetHostStatus? host = live.FirstOrDefault(h => h.HostId == id);
+            if (host is null)
+            {
+                missing.Add($"host {id} is gone (not registered: stopped, or its lease expired)");
+            }
+            else if (!acked.Contains(id))
+            {
+                missing.Add($"host {id} has not answered");
+            }
+            else if (!host.Serves(plugin, rollout.Target.Version))
+            {
+                missing.Add($"host {id} ACKed but serves {(host.Serving.FirstOrDefault(s => s.StartsWith(plugin + "@", StringComparison.Ordinal)) ?? "nothing of the plugin")}");
+            }
+        }
+
+        return $"wave {rollout.Wave + 1} of {rollout.Waves.Count} was not ready {FormatDuration(_options.ProgressDeadline)} after it started: {string.Join("; ", missing)}. Resume to wait again, or abort.";
+    }
+
+    private static string FormatDuration(TimeSpan span) => span.TotalMinutes >= 1 && span.Seconds == 0 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0.###} s";
 
     private async Task<TimeSpan?> ClearReadyAsync(string key, StoreEntry entry, RolloutRecord rollout, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -15,6 +15,15 @@ public sealed class RolloutControllerOptions
     /// <summary>Gets or sets the deadline of each call to the store.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Gets or sets how long a wave may take to be ready (every admitted host ACKed and serving the
+    /// version, or NACKed within the allowance) before the controller pauses the rollout with a reason
+    /// that names each host still missing: gone, silent, or serving another version. Resuming gives
+    /// the wave the deadline again.
+    /// </summary>
+    /// <value>10 minutes by default; <see cref="Timeout.InfiniteTimeSpan"/> waits for the hosts for ever.</value>
+    public TimeSpan ProgressDeadline { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Gets or sets the clock bake times are measured on and records are stamped with (the store's own retries and keep-alive always use the system clock).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -33,6 +42,11 @@ public sealed class RolloutControllerOptions
         if (LeaseTtl < TimeSpan.FromSeconds(2) || CallTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("RolloutControllerOptions.LeaseTtl must be at least 2 seconds and CallTimeout positive.", nameof(LeaseTtl));
+        }
+
+        if (ProgressDeadline <= TimeSpan.Zero && ProgressDeadline != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException($"RolloutControllerOptions.ProgressDeadline is {ProgressDeadline}; it must be positive, or Timeout.InfiniteTimeSpan.", nameof(ProgressDeadline));
         }
     }
 }

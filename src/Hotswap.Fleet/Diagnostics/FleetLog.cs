@@ -58,4 +58,7 @@ internal static partial class FleetLog
 
     [LoggerMessage(EventId = 3217, Level = LogLevel.Information, Message = "Fleet host {HostId} is now {Health} {Reason}")]
     public static partial void HealthChanged(ILogger logger, string hostId, string health, string reason);
+
+    [LoggerMessage(EventId = 3230, Level = LogLevel.Warning, Message = "Rollout {RolloutId} of plugin '{Plugin}' paused: {Reason}")]
+    public static partial void RolloutStalled(ILogger logger, string rolloutId, string plugin, string reason);
 }

@@ -319,8 +319,45 @@ public sealed class RolloutControllerTests : IAsyncLifetime
         FleetRolledBackStatus reported = Assert.Single(aborted.Hosts.Single(static h => h.HostId == "h1").RolledBack);
         Assert.Equal(("alpha", _v2.Version), (reported.PluginName, reported.Version));
         Assert.All(_hosts, h => Assert.Equal("v1:hello you", h.Greet()));
-        await _hosts[0].WaitReconciledAsync(aborted.Revision);
+        await using (FleetStore store = NewStore())
+        {
+            StoreEntry record = (await store.GetAsync(FleetKeys.Rollout(_fleet, "alpha"), CancellationToken.None))!;
+            await _hosts[0].WaitReconciledAsync(record.ModRevision); // the agent reconciled the abort
+        }
+
         Assert.Equal(_v1.Version, PluginLayout.ReadCurrentOf(_hosts[0].Root.PluginDirectory("alpha"))); // current names what serves again: a restart does not load v2
+    }
+
+    [Fact]
+    public async Task AWaveNotReadyByTheProgressDeadline_PausesNamingTheHostMissing_AndAResumedWaveGoesOn()
+    {
+        await using ArtifactServer server = await ArtifactServer.StartAsync(Path.GetDirectoryName(_v2.Path)!);
+        string file = Path.GetFileName(_v2.Path);
+        ArtifactServer.HeldResponse download = server.Hold(file); // the canary's download hangs: it cannot answer
+        var clock = new ManualTimeProvider();
+        await using RolloutController controller = NewController(clock, progressDeadline: TimeSpan.FromMinutes(10));
+        using var stop = new CancellationTokenSource();
+        Task running = controller.RunAsync("alpha", stop.Token);
+        await controller.StartAsync("alpha", _v2.Version, server.UrlOf(file), _v2.Digest, "1,100%", TimeSpan.Zero, maxNacks: 0);
+        await download.Arrived.WaitAsync(s_deadline);
+
+        await clock.WaitForTimerAsync(dueWithin: TimeSpan.FromMinutes(10)).WaitAsync(s_deadline); // the controller waits out the deadline on its clock
+        Assert.Equal("running", (await controller.GetStatusAsync()).Plugins.Single().Rollout!.State);
+        clock.Advance(TimeSpan.FromMinutes(10));
+        FleetStatus paused = await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.State == "paused");
+
+        FleetRolloutStatus rollout = paused.Plugins.Single().Rollout!;
+        Assert.Equal(["h1"], rollout.Admitted);
+        Assert.Equal("wave 1 of 2 was not ready 10 min after it started: host h1 has not answered. Resume to wait again, or abort.", rollout.Reason);
+
+        await controller.ResumeAsync("alpha");
+        download.Release();
+        FleetStatus done = await WaitForAsync(controller, static s => s.Plugins.Single().Rollout?.State == "completed");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(_v2.Version, done.Plugins.Single().StableVersion);
+        Assert.All(_hosts, h => Assert.Equal("v2:hello you", h.Greet()));
     }
 
     [Fact]
@@ -345,7 +382,14 @@ public sealed class RolloutControllerTests : IAsyncLifetime
         }
     }
 
-    private RolloutController NewController(TimeProvider? clock = null) => new(new RolloutControllerOptions { Endpoints = _etcd.Cluster.Endpoints, Fleet = _fleet, LeaseTtl = TimeSpan.FromSeconds(3), TimeProvider = clock ?? TimeProvider.System });
+    private RolloutController NewController(TimeProvider? clock = null, TimeSpan? progressDeadline = null) => new(new RolloutControllerOptions
+    {
+        Endpoints = _etcd.Cluster.Endpoints,
+        Fleet = _fleet,
+        LeaseTtl = TimeSpan.FromSeconds(3),
+        TimeProvider = clock ?? TimeProvider.System,
+        ProgressDeadline = progressDeadline ?? Timeout.InfiniteTimeSpan,
+    });
 
     private FleetStore NewStore() => new(new FleetStoreOptions { Endpoints = _etcd.Cluster.Endpoints });
 
