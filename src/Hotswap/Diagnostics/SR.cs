@@ -176,6 +176,9 @@ internal static partial class SR
 
     public static string NotDrained(long generation, long leases) => $"Generation {generation} retired but {leases} lease(s) on it are still held: a call is still running on this version (or a GenerationLease was not disposed). The version is freed when the last one is released.";
 
+    public static string KnownPin(string library, string holds, string fix, string link)
+        => $"It loaded its own copy of {library}, which pins a plugin version unless the plugin releases it: {holds}. The fix: {fix} (see {link}). ";
+
     public static string NotCollected(PluginVersionInfo version, TimeSpan elapsed, int collections, string? knownProblem)
         => $"The load context of {version} is still alive {elapsed.TotalMilliseconds:0} ms after Unload() and {collections} forced collections. {knownProblem}"
             + "Something outside the plugin still references its code or objects: a delegate on a host or static event, an undisposed timer, a thread still running plugin code, a host cache keyed by a plugin type, or a kept exception. "

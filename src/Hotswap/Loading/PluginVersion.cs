@@ -87,6 +87,14 @@ internal sealed class PluginVersion
     public int ReleaseGenerationRef() => Interlocked.Decrement(ref _generations);
 
     /// <summary>
+    /// Gets the simple names of the assemblies its load context loaded, as strings (empty for a
+    /// static plugin). Not inlined, so no caller frame keeps an <see cref="Assembly"/> of the context.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public string[] LoadedAssemblyNames()
+        => LoadContext is { } context ? [.. context.Assemblies.Select(static a => a.GetName().Name).OfType<string>()] : [];
+
+    /// <summary>
     /// Drops every reference to plugin code and starts unloading the context. Not inlined, so no
     /// caller frame keeps a temporary that reaches the context.
     /// </summary>

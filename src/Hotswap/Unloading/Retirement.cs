@@ -12,7 +12,8 @@ namespace Hotswap;
 /// (<see cref="OnDrained"/>, on whichever thread released it), the work moves to the thread pool:
 /// each version no other generation uses gets <c>OnFreeAsync</c> (reverse dependency order), its
 /// registrations are disposed, the framework metadata caches are cleared, its context is unloaded,
-/// and the watchdog proves the collection or reports it stuck.
+/// and the watchdog proves the collection or reports it stuck (naming any
+/// <see cref="KnownPins">known pinning library</see> the context had loaded).
 /// </para>
 /// <para>
 /// A failed reload's new versions go the same way (<see cref="DiscardAsync"/>): they are freed,
@@ -258,6 +259,9 @@ internal sealed class Retirement
         foreach (PluginVersion version in versions)
         {
             (string? problem, bool hung) = problems[version];
+
+            // Recorded now, as strings: once unloaded, the context is never touched again.
+            string? pins = KnownPins.Default.Describe(version.LoadedAssemblyNames());
             WeakReference? context = version.DetachAndUnload();
             if (hung)
             {
@@ -267,7 +271,7 @@ internal sealed class Retirement
             }
             else if (context is not null)
             {
-                _watchdog.Watch(version.Info, context, problem);
+                _watchdog.Watch(version.Info, context, problem + pins);
             }
             else
             {

@@ -16,6 +16,7 @@ public static class Fixtures
     public const string ContractCopy = "ContractCopy";
     public const string Sticky = "Sticky";
     public const string JsonUser = "JsonUser";
+    public const string SqliteUser = "SqliteUser";
     public const string ChainAlphaV1 = "ChainAlpha.V1";
     public const string ChainAlphaV2 = "ChainAlpha.V2";
     public const string ChainBeta = "ChainBeta";
