@@ -58,4 +58,7 @@ internal static partial class FleetLog
 
     [LoggerMessage(EventId = 3217, Level = LogLevel.Information, Message = "Fleet host {HostId} is now {Health} {Reason}")]
     public static partial void HealthChanged(ILogger logger, string hostId, string health, string reason);
+
+    [LoggerMessage(EventId = 3218, Level = LogLevel.Information, Message = "Fleet host {HostId}: version {Version} of plugin '{Plugin}' is no longer its target (now {Target}): its download is cancelled (or never begins), and it is neither applied nor answered")]
+    public static partial void DownloadSuperseded(ILogger logger, string hostId, string plugin, string version, string target);
 }
