@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,6 +25,12 @@ public sealed class FleetAgent : IAsyncDisposable
     private readonly HttpClient? _ownedClient;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
+
+    // The newest desired state followed (reconciled or not) and the download in flight, if any: a
+    // newer state that changes that download's plugin's target cancels it (docs/fleet.md, "The agent's rules").
+    private readonly Lock _desiredGate = new();
+    private DesiredState? _newest; // under _desiredGate
+    private (string Plugin, VersionReference Target, CancellationTokenSource Superseded)? _fetching; // under _desiredGate
 
     // One registration writer at a time, each taking its snapshot inside: an older snapshot never lands last.
     private readonly SemaphoreSlim _registering = new(1, 1);
@@ -147,23 +154,27 @@ public sealed class FleetAgent : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>
+    /// Follows the desired state and hands each view to the reconcile loop through a one-view slot
+    /// (newest wins), so a view that arrives during a download is seen at once: when it changes the
+    /// target of the plugin being downloaded, the download is cancelled (<see cref="Follow"/>).
+    /// </summary>
     private async Task RunAsync(CancellationToken stopping)
     {
+        Channel<DesiredState> desired = Channel.CreateBounded<DesiredState>(new BoundedChannelOptions(1)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        Task reconciling = Task.CompletedTask;
         try
         {
             await RegisterAsync(stopping).ConfigureAwait(false);
+            reconciling = ReconcileLoopAsync(desired.Reader, stopping);
             await foreach (StoreView view in _store.FollowAsync(FleetKeys.Plugins(_options.Fleet), stopping).ConfigureAwait(false))
             {
-                try
-                {
-                    await ReconcileAsync(view, stopping).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
-                {
-                    // One view's failure (a refusal of the store that is not an outage, a bug) is
-                    // logged; the next view is reconciled from scratch, so the agent never stops following.
-                    FleetLog.ReconcileFailed(_logger, HostId, _options.Fleet, view.Revision, ex);
-                }
+                Follow(new DesiredState(view.Revision, TargetsOf(view)), desired.Writer);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -175,30 +186,81 @@ public sealed class FleetAgent : IAsyncDisposable
         {
             FleetLog.AgentFailed(_logger, HostId, _options.Fleet, ex);
         }
+        finally
+        {
+            desired.Writer.TryComplete(); // the reconcile loop finishes the view it holds, and ends
+            await reconciling.ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Brings every plugin to its target in <paramref name="view"/>, one plugin at a time, then says so in the host's registration.</summary>
-    private async Task ReconcileAsync(StoreView view, CancellationToken stopping)
+    /// <summary>Keeps <paramref name="state"/> as the newest, cancels a download it supersedes, and puts it in the slot (replacing a view not yet taken).</summary>
+    private void Follow(DesiredState state, ChannelWriter<DesiredState> desired)
     {
-        foreach ((string plugin, StableRecord? stable, RolloutRecord? rollout) in PluginsOf(view))
+        lock (_desiredGate)
         {
-            (VersionReference Target, string Scope)? wanted = rollout?.Admits(HostId) == true
-                ? (rollout.Target, rollout.Id)
-                : stable is not null ? (stable.Target, rollout?.Id ?? stable.RolloutId ?? "stable") : null;
-            if (wanted is not { } target)
+            _newest = state;
+            if (_fetching is { } fetching && !state.Wants(fetching.Plugin, fetching.Target))
             {
-                continue; // nothing desired: the host keeps what it serves
+                // Under the lock, so the download's owner cannot dispose the source meanwhile. Only
+                // the download listens to it: a reload already started is never interrupted.
+                fetching.Superseded.Cancel();
             }
 
-            await ReconcileAsync(plugin, target.Target, target.Scope, stopping).ConfigureAwait(false);
+            desired.TryWrite(state);
         }
-
-        Volatile.Write(ref _appliedRevision, view.Revision);
-        await RegisterAsync(stopping).ConfigureAwait(false);
-        Reconciled?.Invoke(view.Revision);
     }
 
-    private async Task ReconcileAsync(string plugin, VersionReference target, string scope, CancellationToken stopping)
+    /// <summary>Reconciles the newest view each time there is one, until the follow ends or the agent stops; one view's failure never ends it.</summary>
+    private async Task ReconcileLoopAsync(ChannelReader<DesiredState> desired, CancellationToken stopping)
+    {
+        try
+        {
+            while (await desired.WaitToReadAsync(stopping).ConfigureAwait(false))
+            {
+                if (!desired.TryRead(out DesiredState? state))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await ReconcileAsync(state, stopping).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+                {
+                    // One view's failure (a refusal of the store that is not an outage, a bug) is
+                    // logged; the next view is reconciled from scratch, so the agent never stops following.
+                    FleetLog.ReconcileFailed(_logger, HostId, _options.Fleet, state.Revision, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Brings every plugin to its target in <paramref name="state"/>, one plugin at a time, then says
+    /// so in the host's registration; stops early, applying nothing more of it, when a newer view
+    /// superseded a target of this one during its download (that newer view is in the slot).
+    /// </summary>
+    private async Task ReconcileAsync(DesiredState state, CancellationToken stopping)
+    {
+        foreach ((string plugin, VersionReference target, string scope) in state.Targets)
+        {
+            if (!await ReconcileAsync(plugin, target, scope, stopping).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        Volatile.Write(ref _appliedRevision, state.Revision);
+        await RegisterAsync(stopping).ConfigureAwait(false);
+        Reconciled?.Invoke(state.Revision);
+    }
+
+    /// <summary>Brings <paramref name="plugin"/> to <paramref name="target"/> and answers; returns <see langword="false"/> when a newer view changed the plugin's target during the download (then nothing is applied or answered).</summary>
+    private async Task<bool> ReconcileAsync(string plugin, VersionReference target, string scope, CancellationToken stopping)
     {
         string? serving = ServingVersion(plugin);
         if (serving == target.Version)
@@ -211,12 +273,12 @@ public sealed class FleetAgent : IAsyncDisposable
             }
 
             await AnswerAsync(plugin, scope, target.Version, error: null, applied: false, stopping).ConfigureAwait(false);
-            return;
+            return true;
         }
 
         if (_refused.Contains((plugin, scope, target.Version)))
         {
-            return;
+            return true;
         }
 
         // A NACK this host id wrote before (an earlier run of the process) stands: never tried again.
@@ -226,7 +288,7 @@ public sealed class FleetAgent : IAsyncDisposable
         {
             _refused.Add((plugin, scope, target.Version));
             _answered.Add((plugin, scope, target.Version));
-            return;
+            return true;
         }
 
         FleetLog.Applying(_logger, HostId, plugin, target.Version, serving ?? "(none)");
@@ -239,7 +301,11 @@ public sealed class FleetAgent : IAsyncDisposable
             // not yet named by current, so a prune in between would take it for an old version.
             using (PruneLock.EnterShared(_root, _options.TimeProvider))
             {
-                await _fetcher.FetchAsync(_root, plugin, target.Version, new Uri(target.Artifact), target.Digest, _trustedKeys, stopping).ConfigureAwait(false);
+                if (!await FetchUnlessSupersededAsync(plugin, target, stopping).ConfigureAwait(false))
+                {
+                    return false; // nothing flipped, no answer, not refused; the prune lock is released on the way out
+                }
+
                 PluginPublisher.Activate(_root, plugin, target.Version);
                 flipped = true;
             }
@@ -285,7 +351,73 @@ public sealed class FleetAgent : IAsyncDisposable
 
         _lastError = error;
         await AnswerAsync(plugin, scope, target.Version, error, applied: true, stopping).ConfigureAwait(false);
+        return true;
     }
+
+    /// <summary>
+    /// Fetches <paramref name="target"/> of <paramref name="plugin"/>; returns <see langword="false"/>,
+    /// fetched or not, when a newer view changed the plugin's target first (the download is cancelled
+    /// then, and the fetcher removes its fetch folder). Failures, and the agent's stop, are thrown.
+    /// </summary>
+    private async Task<bool> FetchUnlessSupersededAsync(string plugin, VersionReference target, CancellationToken stopping)
+    {
+        // Two sources, so that a supersession is never taken for the agent's stop or the reverse:
+        // Follow cancels only `superseded`; the fetch listens to both.
+        using var superseded = new CancellationTokenSource();
+        using var fetching = CancellationTokenSource.CreateLinkedTokenSource(stopping, superseded.Token);
+        DesiredState? newest;
+        lock (_desiredGate)
+        {
+            newest = _newest;
+            if (newest is null || newest.Wants(plugin, target))
+            {
+                _fetching = (plugin, target, superseded);
+                newest = null;
+            }
+        }
+
+        if (newest is not null)
+        {
+            LogSuperseded(plugin, target, newest); // changed before the download began: none begins
+            return false;
+        }
+
+        try
+        {
+            await _fetcher.FetchAsync(_root, plugin, target.Version, new Uri(target.Artifact), target.Digest, _trustedKeys, fetching.Token).ConfigureAwait(false);
+        }
+        catch (Exception) when (superseded.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            // The cancellation (or what the download made of it): this version is no longer wanted,
+            // so its failure is no verdict on it. The fetcher deleted its fetch folder.
+        }
+        finally
+        {
+            lock (_desiredGate)
+            {
+                _fetching = null; // from here on no view cancels `superseded`: it can be disposed
+            }
+        }
+
+        stopping.ThrowIfCancellationRequested();
+        if (!superseded.IsCancellationRequested)
+        {
+            return true;
+        }
+
+        // Superseded after the download ended and before the flip, or during it: not published.
+        // A folder fetched whole stays, unnamed by current (verified; used if the version is the target again, or pruned).
+        lock (_desiredGate)
+        {
+            newest = _newest;
+        }
+
+        LogSuperseded(plugin, target, newest);
+        return false;
+    }
+
+    private void LogSuperseded(string plugin, VersionReference target, DesiredState? newest)
+        => FleetLog.DownloadSuperseded(_logger, HostId, plugin, target.Version, newest?.TargetOf(plugin)?.Target.Version ?? "(none)");
 
     /// <summary>The version <c>current</c> names, or <see langword="null"/> when there is none or it cannot be read (then nothing is changed).</summary>
     private string? CurrentOf(string plugin)
@@ -583,6 +715,27 @@ public sealed class FleetAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>This host's target of each plugin the view desires something of, in plugin order (docs/fleet.md, "What a host serves").</summary>
+    private List<(string Plugin, VersionReference Target, string Scope)> TargetsOf(StoreView view)
+    {
+        List<(string Plugin, VersionReference Target, string Scope)> targets = [];
+        foreach ((string plugin, StableRecord? stable, RolloutRecord? rollout) in PluginsOf(view))
+        {
+            if (rollout?.Admits(HostId) == true)
+            {
+                targets.Add((plugin, rollout.Target, rollout.Id));
+            }
+            else if (stable is not null)
+            {
+                targets.Add((plugin, stable.Target, rollout?.Id ?? stable.RolloutId ?? "stable"));
+            }
+
+            // Otherwise nothing is desired: the host keeps what it serves.
+        }
+
+        return targets;
+    }
+
     /// <summary>Each plugin named in the view, with its stable and rollout records; a record that does not parse is logged and skipped.</summary>
     private List<(string Plugin, StableRecord? Stable, RolloutRecord? Rollout)> PluginsOf(StoreView view)
     {
@@ -633,5 +786,31 @@ public sealed class FleetAgent : IAsyncDisposable
         byte[] hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(root)));
         string machine = new([.. Environment.MachineName.Select(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-')]);
         return $"{machine}-{Convert.ToHexStringLower(hash)[..8]}";
+    }
+
+    /// <summary>One view of the desired state, as this host's targets: parsed once, when it is followed.</summary>
+    /// <param name="Revision">The store revision of the view.</param>
+    /// <param name="Targets">Each plugin's target and the scope (rollout id, or "stable") it is answered under.</param>
+    private sealed record DesiredState(long Revision, IReadOnlyList<(string Plugin, VersionReference Target, string Scope)> Targets)
+    {
+        /// <summary>The target of <paramref name="plugin"/>, or <see langword="null"/> when nothing is desired of it.</summary>
+        public (string Plugin, VersionReference Target, string Scope)? TargetOf(string plugin)
+        {
+            foreach ((string Plugin, VersionReference Target, string Scope) target in Targets)
+            {
+                if (target.Plugin == plugin)
+                {
+                    return target;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether this view still wants <paramref name="target"/> of <paramref name="plugin"/> (same version and digest; the URL may change, as a signed one does).</summary>
+        public bool Wants(string plugin, VersionReference target)
+            => TargetOf(plugin) is { } wanted
+                && wanted.Target.Version == target.Version
+                && string.Equals(wanted.Target.Digest, target.Digest, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -61,4 +61,7 @@ internal static partial class FleetLog
 
     [LoggerMessage(EventId = 3230, Level = LogLevel.Warning, Message = "Rollout {RolloutId} of plugin '{Plugin}' paused: {Reason}")]
     public static partial void RolloutStalled(ILogger logger, string rolloutId, string plugin, string reason);
+
+    [LoggerMessage(EventId = 3218, Level = LogLevel.Information, Message = "Fleet host {HostId}: version {Version} of plugin '{Plugin}' is no longer its target (now {Target}): its download is cancelled (or never begins), and it is neither applied nor answered")]
+    public static partial void DownloadSuperseded(ILogger logger, string hostId, string plugin, string version, string target);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Hotswap.Shared.Etcd;
 using Hotswap.Tests.Fleet.Support;
@@ -357,6 +358,60 @@ public sealed class FleetAgentTests : IDisposable
         Assert.NotEqual(v1.Version, v2.Version);
     }
 
+    [Fact]
+    public async Task TargetChangedDuringADownload_TheDownloadIsCancelled_TheNewTargetIsAcked_AndTheSupersededVersionIsNeitherAnsweredNorRefused()
+    {
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost();
+        (await host.LoadAsync()).EnsureSuccess();
+        FleetArtifact v2 = await PackAsync(Fixtures.GreeterV2);
+        FleetArtifact v3 = await PackAsync(Fixtures.GreeterV1); // a later build of v1's code: a version of its own, which greets "v1:"
+        await using ArtifactServer server = await ArtifactServer.StartAsync(_builds.Scratch);
+        string v2Name = Path.GetFileName(v2.Path);
+        ArtifactServer.HeldResponse v2Held = server.HoldAfter(v2Name, new FileInfo(v2.Path).Length / 2);
+        string stableKey = FleetKeys.Stable(_fleet, "alpha");
+        string pluginDirectory = _root.PluginDirectory("alpha");
+        await using FleetStore store = NewStore();
+        await using FleetAgent agent = NewAgent(host, "h1");
+        var answers = new ConcurrentQueue<FleetAnsweredEventArgs>();
+        agent.Answered += (_, e) => answers.Enqueue(e);
+        Task<FleetAnsweredEventArgs> v3Acked = NextAnswer(agent, v3.Version);
+        await agent.StartAsync();
+        await using CallLoop calls = CallLoop.Start(() => (string)host.Invoke("alpha", "greet", "you")!);
+        await calls.Started;
+
+        await store.PutAsync(stableKey, Stable(v2, server.UrlOf(v2Name)), CancellationToken.None);
+        await v2Held.Arrived.WaitAsync(s_deadline); // half of v2 is sent, the rest held: the agent is downloading it
+        Assert.Contains(Directory.GetDirectories(pluginDirectory), static d => Path.GetFileName(d).StartsWith(ArtifactFetcher.FetchPrefix, StringComparison.Ordinal));
+        await store.PutAsync(stableKey, Stable(v3, server.UrlOf(Path.GetFileName(v3.Path))), CancellationToken.None);
+        FleetAnsweredEventArgs acked = await v3Acked.WaitAsync(s_deadline);
+
+        Assert.True(acked.Acknowledged, acked.ToString());
+        Assert.Equal(v3.Version, ServingVersion(host, "alpha"));
+        Assert.Equal(v3.Version, PluginLayout.ReadCurrentOf(pluginDirectory));
+        Assert.DoesNotContain("v2:hello you", calls.Answers); // v2 never served
+        Assert.DoesNotContain(answers, a => a.Version == v2.Version);
+        Assert.Null(await store.GetAsync(FleetKeys.Answer(_fleet, "alpha", "stable", v2.Version, "h1"), CancellationToken.None));
+        Assert.DoesNotContain(Directory.GetDirectories(pluginDirectory), static d => Path.GetFileName(d).StartsWith(ArtifactFetcher.FetchPrefix, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(pluginDirectory, v2.Version)));
+
+        // v2 was not refused: the target again, it is fetched again (in full this time) and ACKed.
+        Task<FleetAnsweredEventArgs> v2Acked = NextAnswer(agent, v2.Version);
+        await store.PutAsync(stableKey, Stable(v2, server.UrlOf(v2Name)), CancellationToken.None);
+        await v2Held.WaitForArrivalsAsync(2).WaitAsync(s_deadline);
+        v2Held.Release();
+        FleetAnsweredEventArgs second = await v2Acked.WaitAsync(s_deadline);
+        await calls.StopAsync();
+
+        Assert.True(second.Acknowledged, second.ToString());
+        Assert.Equal(v2.Version, ServingVersion(host, "alpha"));
+        Assert.Equal("v2:hello you", host.Invoke("alpha", "greet", "you"));
+        Assert.True(calls.Failures == 0, calls.FirstErrors);
+        Assert.Single(answers, a => a.Version == v2.Version);
+        Assert.True((await ReadAnswerAsync(store, "alpha", "stable", v2.Version, "h1")).Ack);
+        Assert.Equal(2, server.RequestsFor(v2Name));
+    }
+
     /// <summary>Waits for a condition of the system under test (a process, a connection) with a deadline; the condition is read again each 20 ms.</summary>
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
@@ -391,9 +446,18 @@ public sealed class FleetAgentTests : IDisposable
         return await FleetArtifacts.PackAsync(built.VersionDirectory, Path.Combine(_builds.Scratch, built.Version + ".zip"));
     }
 
-    private static string Stable(FleetArtifact artifact) => JsonSerializer.Serialize(
-        new StableRecord { Target = new VersionReference(artifact.Version, new Uri(artifact.Path).AbsoluteUri, artifact.Digest) },
+    private static string Stable(FleetArtifact artifact) => Stable(artifact, new Uri(artifact.Path));
+
+    private static string Stable(FleetArtifact artifact, Uri url) => JsonSerializer.Serialize(
+        new StableRecord { Target = new VersionReference(artifact.Version, url.AbsoluteUri, artifact.Digest) },
         FleetJsonContext.Default.StableRecord);
+
+    /// <summary>The version of <paramref name="plugin"/> the host's live generation serves.</summary>
+    private static string? ServingVersion(PluginHost host, string plugin)
+    {
+        using GenerationLease lease = host.Acquire();
+        return lease.Generation.Plugins.Where(p => p.PluginName == plugin).Select(static p => p.Version).SingleOrDefault();
+    }
 
     private static string Rollout(string id, FleetArtifact artifact, RolloutState state, params string[] admitted) => JsonSerializer.Serialize(
         new RolloutRecord { Id = id, Target = new VersionReference(artifact.Version, new Uri(artifact.Path).AbsoluteUri, artifact.Digest), State = state, Admitted = admitted },

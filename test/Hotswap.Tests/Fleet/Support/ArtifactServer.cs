@@ -12,7 +12,8 @@ namespace Hotswap.Tests.Fleet.Support;
 /// <summary>
 /// A static file server on a real loopback port (Kestrel on 127.0.0.1:0) for the artifact tests:
 /// serves the files of one folder by their relative path, counts the requests per path, and can be
-/// told, per path, to answer with a status code, to cut the response short, or to hold it on a gate.
+/// told, per path, to answer with a status code, to cut the response short, or to hold it on a gate
+/// (before it starts, or after part of the body was sent).
 /// </summary>
 /// <remarks>The test that starts one disposes it, which releases every held response and stops the server.</remarks>
 public sealed class ArtifactServer : IAsyncDisposable
@@ -23,6 +24,7 @@ public sealed class ArtifactServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _cuts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HeldResponse> _holds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (HeldResponse Held, long Bytes)> _partialHolds = new(StringComparer.Ordinal);
 
     private ArtifactServer(WebApplication app, string root)
     {
@@ -70,9 +72,21 @@ public sealed class ArtifactServer : IAsyncDisposable
         return held;
     }
 
+    /// <summary>
+    /// From now on, send the headers (the whole length announced) and the first <paramref name="bytes"/>
+    /// bytes of <paramref name="relativePath"/>, then hold the rest until the returned gate is released
+    /// (or the client goes away); <see cref="HeldResponse.Arrived"/> completes once that part was sent.
+    /// </summary>
+    public HeldResponse HoldAfter(string relativePath, long bytes)
+    {
+        var held = new HeldResponse();
+        _partialHolds["/" + relativePath] = (held, bytes);
+        return held;
+    }
+
     public async ValueTask DisposeAsync()
     {
-        foreach (HeldResponse held in _holds.Values)
+        foreach (HeldResponse held in _holds.Values.Concat(_partialHolds.Values.Select(static p => p.Held)))
         {
             held.Release();
         }
@@ -114,6 +128,25 @@ public sealed class ArtifactServer : IAsyncDisposable
         byte[] bytes = await File.ReadAllBytesAsync(file, context.RequestAborted);
         context.Response.ContentType = "application/zip";
         context.Response.ContentLength = bytes.Length;
+        if (_partialHolds.TryGetValue(path, out (HeldResponse Held, long Bytes) partial))
+        {
+            int sent = (int)Math.Min(partial.Bytes, bytes.Length);
+            await context.Response.Body.WriteAsync(bytes.AsMemory(0, sent), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            partial.Held.Arrive();
+            try
+            {
+                await partial.Held.Released.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the client gave up in the middle of the download.
+            }
+
+            await context.Response.Body.WriteAsync(bytes.AsMemory(sent), context.RequestAborted);
+            return;
+        }
+
         if (_cuts.TryGetValue(path, out long cut))
         {
             await context.Response.Body.WriteAsync(bytes.AsMemory(0, (int)Math.Min(cut, bytes.Length)), context.RequestAborted);
