@@ -107,7 +107,19 @@ internal static partial class SR
 
     public static string NotAnAssembly(Exception ex) => $"the file is not a valid .NET assembly (truncated or corrupt): {ex.Message}";
 
-    public static string SharedVersionTooHigh(string assembly, Version built, Version host) => $"the plugin was built against {assembly} {built}, but the host provides {assembly} {host}. Rebuild the plugin against the host's version, or update the host.";
+    public static string SharedVersionTooHigh(string assembly, Version built, Version host, string? why) => why is null
+        ? $"the plugin was built against {assembly} {built} and does not ship it, and the host provides {assembly} {host}. Ship {assembly} {built} in the plugin's version folder, or rebuild the plugin against the host's version."
+        : $"the plugin was built against {assembly} {built}, but the host provides {assembly} {host}, and {assembly} must be shared (one copy, one type identity for host and plugins): {why}. Rebuild the plugin against {assembly} {host}, or update the host's {assembly}.";
+
+    public const string SharedFramework = "it is part of the shared framework";
+
+    public const string SharedAbstractions = "it is Hotswap.Abstractions, which defines the plugin model itself";
+
+    public static string SharedContract(string assembly) => $"it is a contract assembly of the host (the host's {assembly} references Hotswap.Abstractions)";
+
+    public static string SharedForced(string assembly) => $"PluginHostOptions.SharedAssemblies names {assembly}";
+
+    public static string SharedSurface(string assembly, string sharedBy, string type) => $"its types appear in the public surface of {sharedBy}, which is shared (first in {type})";
 
     public static string DependencyMissing(AssemblyName reference, string referencedBy) => $"'{referencedBy}' needs {reference.FullName}, which the host does not provide and the version folder does not contain. Publish the plugin with all its private dependencies (dotnet publish).";
 

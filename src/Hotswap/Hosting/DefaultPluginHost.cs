@@ -25,21 +25,21 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
     private readonly HostBackground _background;
     private int _disposed;
 
-    public DefaultPluginHost(PluginHostOptions options)
-        : this(options, options.LoggerFactory ?? NullLoggerFactory.Instance)
+    public DefaultPluginHost(PluginHostOptions options, System.Runtime.Loader.AssemblyLoadContext sharing)
+        : this(options, sharing, options.LoggerFactory ?? NullLoggerFactory.Instance)
     {
     }
 
-    private DefaultPluginHost(PluginHostOptions options, ILoggerFactory loggerFactory)
-        : this(options, loggerFactory, new GenerationSource(loggerFactory.CreateLogger("Hotswap.PluginHost")))
+    private DefaultPluginHost(PluginHostOptions options, System.Runtime.Loader.AssemblyLoadContext sharing, ILoggerFactory loggerFactory)
+        : this(options, sharing, loggerFactory, new GenerationSource(loggerFactory.CreateLogger("Hotswap.PluginHost")))
     {
     }
 
-    private DefaultPluginHost(PluginHostOptions options, ILoggerFactory loggerFactory, GenerationSource source)
+    private DefaultPluginHost(PluginHostOptions options, System.Runtime.Loader.AssemblyLoadContext sharing, ILoggerFactory loggerFactory, GenerationSource source)
         : base(source)
     {
         _source = source;
-        _host = new HostRuntime(options, _source, loggerFactory, ObserveTelemetry);
+        _host = new HostRuntime(options, sharing, _source, loggerFactory, ObserveTelemetry);
         _retirement = new Retirement(_host, _source, this, options.UnloadForcedCollections, () => _reloads?.KeptGeneration);
         _background = new HostBackground(_host, options, TakeStatus);
         string? root = _host.Root;

@@ -8,7 +8,7 @@ namespace Hotswap;
 /// </summary>
 internal sealed class HostRuntime
 {
-    public HostRuntime(PluginHostOptions options, GenerationSource source, ILoggerFactory loggerFactory, Func<HostTelemetry.Observation> observe)
+    public HostRuntime(PluginHostOptions options, System.Runtime.Loader.AssemblyLoadContext sharing, GenerationSource source, ILoggerFactory loggerFactory, Func<HostTelemetry.Observation> observe)
     {
         if (!string.IsNullOrWhiteSpace(options.PluginsRoot))
         {
@@ -17,6 +17,7 @@ internal sealed class HostRuntime
 
         Telemetry = new HostTelemetry(options.MeterFactory, observe);
         Root = string.IsNullOrWhiteSpace(options.PluginsRoot) ? null : Path.GetFullPath(options.PluginsRoot);
+        Assemblies = new HostAssemblies(sharing, options.SharedAssemblies);
         Time = options.TimeProvider;
         LifecycleTimeout = options.LifecycleTimeout;
         UnloadTimeout = options.UnloadTimeout;
@@ -82,7 +83,7 @@ internal sealed class HostRuntime
 
     public PluginIds Ids { get; }
 
-    public HostAssemblies Assemblies { get; } = new();
+    public HostAssemblies Assemblies { get; }
 
     public DataBag DataBag { get; } = new();
 }

@@ -64,9 +64,13 @@ public abstract class PluginHost : IAsyncDisposable
     /// <returns>The host.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The options are not valid.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // the calling assembly names the default sharing context
     public static PluginHost Create(PluginHostOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        System.Runtime.Loader.AssemblyLoadContext sharing = options.SharingContext
+            ?? System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(System.Reflection.Assembly.GetCallingAssembly())
+            ?? System.Runtime.Loader.AssemblyLoadContext.Default;
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(options.PluginsRoot) && (options.PluginsRoot is not null || options.StaticPlugins.Count == 0))
         {
@@ -164,7 +168,7 @@ public abstract class PluginHost : IAsyncDisposable
             throw new ArgumentException(SR.OptionsInvalid(errors), nameof(options));
         }
 
-        return new DefaultPluginHost(options);
+        return new DefaultPluginHost(options, sharing);
     }
 
     /// <summary>Loads the first generation from the plugins root.</summary>

@@ -89,6 +89,31 @@ public sealed class PluginHostOptions
     /// <value><see langword="null"/> by default: no bound. At least 1 when set.</value>
     public int? MaxDrainingVersions { get; set; }
 
+    /// <summary>
+    /// Gets the names (simple names, compared ignoring case) of assemblies the host shares with its
+    /// plugins in addition to what must be shared: a plugin gets the host's copy even when it ships its
+    /// own, and is refused when it was built against a newer version than the host's.
+    /// </summary>
+    /// <remarks>
+    /// What is always shared: the framework, <c>Hotswap.Abstractions</c>, the contract assemblies (the
+    /// host's assemblies that reference <c>Hotswap.Abstractions</c>) and every assembly whose types
+    /// appear in the public surface of a shared one. Everything else a plugin ships loads privately
+    /// (docs/concepts.md, "What is shared"). Name here an assembly whose types the host hands to
+    /// plugins outside any contract, for example through <see cref="Services"/>.
+    /// </remarks>
+    public IList<string> SharedAssemblies { get; } = [];
+
+    /// <summary>
+    /// Gets or sets the load context the host shares with its plugins: where their shared assemblies
+    /// (the contracts above all) come from.
+    /// </summary>
+    /// <value>
+    /// <see langword="null"/> by default: the context of the code that calls <see cref="PluginHost.Create"/>,
+    /// which is the default context for an application, and a plugin's own context for a host a plugin
+    /// creates (a nested host: its sub-plugins share the plugin's contracts).
+    /// </value>
+    public System.Runtime.Loader.AssemblyLoadContext? SharingContext { get; set; }
+
     /// <summary>Gets or sets the logger factory of the host and of the plugins' <see cref="IPluginContext.Logger"/>.</summary>
     /// <value><see langword="null"/> by default: nothing is logged.</value>
     public ILoggerFactory? LoggerFactory { get; set; }

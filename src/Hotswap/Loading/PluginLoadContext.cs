@@ -5,8 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace Hotswap;
 
 /// <summary>
-/// The collectible load context of one plugin version. Shared assemblies come from the host;
-/// the rest resolves privately from the version folder through the entry assembly's deps.json.
+/// The collectible load context of one plugin version. What must be shared comes from the host's
+/// sharing context (<see cref="HostAssemblies"/>); everything else the version ships resolves
+/// privately from its folder through the entry assembly's deps.json; what it needs and does not ship
+/// comes from the host.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -30,6 +32,7 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
 {
     private readonly AssemblyDependencyResolver _resolver;
     private readonly HostAssemblies _host;
+    private readonly IReadOnlySet<string> _shared;
     private readonly VerifiedFiles _files;
     private readonly string _version;
     private readonly ILogger _logger;
@@ -37,9 +40,10 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
     private string? _nativeCopies;
     private readonly Dictionary<string, string> _copied = new(StringComparer.Ordinal);
 
-    public PluginLoadContext(string pluginName, string version, string entryAssemblyPath, VerifiedFiles files, HostAssemblies host, ILogger logger, AssemblyDependencyResolver? resolver = null)
+    public PluginLoadContext(string pluginName, string version, string entryAssemblyPath, VerifiedFiles files, HostAssemblies host, ILogger logger, AssemblyDependencyResolver? resolver = null, IReadOnlySet<string>? shared = null)
         : base($"{pluginName}@{version}", isCollectible: true)
     {
+        _shared = shared ?? new HashSet<string>();
         _resolver = resolver ?? new AssemblyDependencyResolver(entryAssemblyPath);
         _host = host;
         _files = files;
@@ -67,14 +71,30 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        if (assemblyName.Name is null || _host.Provides(assemblyName.Name))
+        if (assemblyName.Name is not { } name)
         {
-            return null; // the default context provides it: one shared copy, one type identity.
+            return null;
+        }
+
+        if (IsShared(name))
+        {
+            return _host.LoadShared(assemblyName); // one copy, one type identity: the sharing context's (null: the default context's)
         }
 
         string? path = _resolver.ResolveAssemblyToPath(assemblyName);
-        return path is null ? null : LoadVerified(path);
+        return path is null ? _host.LoadShared(assemblyName) : LoadVerified(path); // not shipped: the host's copy, if it has one
     }
+
+    /// <summary>
+    /// Where this context would load an assembly from, for a host a plugin of this version created
+    /// (a nested host shares from here): the version folder for a private one, else the host's path.
+    /// </summary>
+    internal string? PathOf(string simpleName)
+        => (IsShared(simpleName) ? null : _resolver.ResolveAssemblyToPath(new AssemblyName(simpleName))) ?? _host.PathOf(simpleName);
+
+    /// <summary>What Verify decided comes from the host, the framework, and (for an assembly loaded by name at run time, outside the references Verify walked) whatever must be shared.</summary>
+    private bool IsShared(string name)
+        => _shared.Contains(name) || _host.IsFramework(name) || (_host.MustShare(name) is not null && _host.TryGetVersion(name, out _));
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
     {

@@ -26,22 +26,28 @@ internal static class PluginLoader
 
         string entry = PluginLayout.ResolveInside(plugin.VersionDirectory, manifest.EntryAssembly)!; // verified above.
         VerifiedFiles files = VerifiedFiles.From(plugin.Name, plugin.VersionDirectory, manifest);
-        System.Runtime.Loader.AssemblyDependencyResolver resolver = CheckDependencies(plugin.Name, entry, host, files);
+        (System.Runtime.Loader.AssemblyDependencyResolver resolver, IReadOnlySet<string> shared) = CheckDependencies(plugin.Name, entry, host, files);
 
         // The resolver read deps.json once; the load context reuses it rather than reading it again.
         // The file list the folder verified with stays on the version: every later load checks its bytes against it.
-        return new PluginVersion(plugin.Name, plugin.Version, entry) { Resolver = resolver, Files = files, Sequence = trustedKeys is null ? null : manifest.Sequence };
+        return new PluginVersion(plugin.Name, plugin.Version, entry) { Resolver = resolver, Files = files, Shared = shared, Sequence = trustedKeys is null ? null : manifest.Sequence };
     }
 
     /// <summary>
-    /// Walks the assembly references from the entry assembly without loading anything: each one
-    /// must come from the host at a version no lower than the plugin was built against, or from
-    /// the version folder through deps.json.
+    /// Walks the assembly references from the entry assembly without loading anything, and decides
+    /// where each comes from (docs/concepts.md, "What is shared"): the host's copy for what must be
+    /// shared (the framework, <c>Hotswap.Abstractions</c>, contracts, the assemblies their public
+    /// surface uses, what the host forces) and for what the plugin needs but does not ship; the
+    /// version folder, through deps.json, for everything else. Each assembly taken from the host must
+    /// be at a version no lower than the plugin was built against.
     /// </summary>
-    private static System.Runtime.Loader.AssemblyDependencyResolver CheckDependencies(string pluginName, string entry, HostAssemblies host, VerifiedFiles files)
+    /// <returns>The resolver, and the simple names of the assemblies the version gets from the host (the framework's aside).</returns>
+    private static (System.Runtime.Loader.AssemblyDependencyResolver Resolver, IReadOnlySet<string> Shared) CheckDependencies(string pluginName, string entry, HostAssemblies host, VerifiedFiles files)
     {
         AssemblyDependencyResolverHandle resolver = AssemblyDependencyResolverHandle.Create(pluginName, entry);
         var visited = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var fromHost = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase); // name -> why it must be shared (null: needed, not shipped)
+        var built = new Dictionary<string, (Version Version, string By)>(StringComparer.OrdinalIgnoreCase); // the highest version referenced, and by which file
         var pending = new Queue<string>();
         pending.Enqueue(entry);
         while (pending.TryDequeue(out string? path))
@@ -58,24 +64,42 @@ internal static class PluginLoader
 
             foreach (AssemblyName reference in metadata.References)
             {
-                if (reference.Name is null || !visited.Add(reference.Name))
+                if (reference.Name is null)
                 {
                     continue;
                 }
 
-                if (host.TryGetVersion(reference.Name, out Version? hostVersion))
+                if (reference.Version is { } wanted && (!built.TryGetValue(reference.Name, out var known) || wanted > known.Version))
                 {
-                    if (reference.Version is not null && hostVersion is not null && reference.Version > hostVersion)
-                    {
-                        throw new PluginLoadException(pluginName, ReloadPhase.Verify, path, SR.SharedVersionTooHigh(reference.Name, reference.Version, hostVersion));
-                    }
+                    built[reference.Name] = (wanted, path);
+                }
 
+                if (!visited.Add(reference.Name))
+                {
+                    continue;
+                }
+
+                if (host.IsFramework(reference.Name))
+                {
+                    fromHost[reference.Name] = SR.SharedFramework;
+                    continue;
+                }
+
+                if (host.MustShare(reference.Name) is { } why && host.TryGetVersion(reference.Name, out _))
+                {
+                    fromHost[reference.Name] = why;
                     continue;
                 }
 
                 string? privatePath = resolver.Resolve(reference);
                 if (privatePath is null)
                 {
+                    if (host.TryGetVersion(reference.Name, out _))
+                    {
+                        fromHost[reference.Name] = null; // not shipped: the host's copy, as it is
+                        continue;
+                    }
+
                     throw new PluginLoadException(pluginName, ReloadPhase.Verify, resolver.DepsJsonPath, SR.DependencyMissing(reference, Path.GetFileName(path)));
                 }
 
@@ -89,7 +113,32 @@ internal static class PluginLoader
             }
         }
 
-        return resolver.Resolver;
+        // What the host's copies expose must be the host's too: an assembly whose types appear in the
+        // public surface of one taken from the host is shared, whether or not the plugin ships it.
+        var surfaces = new Queue<string>(fromHost.Where(static p => p.Value != SR.SharedFramework).Select(static p => p.Key));
+        while (surfaces.TryDequeue(out string? shared))
+        {
+            foreach ((string used, string type) in host.SurfaceOf(shared))
+            {
+                if ((fromHost.TryGetValue(used, out string? why) && why is not null) || !host.TryGetVersion(used, out _))
+                {
+                    continue; // shared already; or the host has none, so there is nothing to share
+                }
+
+                fromHost[used] = SR.SharedSurface(used, shared, type);
+                surfaces.Enqueue(used);
+            }
+        }
+
+        foreach ((string name, string? why) in fromHost)
+        {
+            if (built.TryGetValue(name, out var wanted) && host.TryGetVersion(name, out Version? hostVersion) && hostVersion is not null && wanted.Version > hostVersion)
+            {
+                throw new PluginLoadException(pluginName, ReloadPhase.Verify, wanted.By, SR.SharedVersionTooHigh(name, wanted.Version, hostVersion, why));
+            }
+        }
+
+        return (resolver.Resolver, fromHost.Where(static p => p.Value != SR.SharedFramework).Select(static p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>
@@ -101,7 +150,7 @@ internal static class PluginLoader
     {
         string entry = version.EntryAssemblyPath;
         VerifiedFiles files = version.Files ?? throw new InvalidOperationException(SR.NotVerified(version.Info));
-        var context = new PluginLoadContext(version.Name, version.Version, entry, files, host, logger, version.Resolver);
+        var context = new PluginLoadContext(version.Name, version.Version, entry, files, host, logger, version.Resolver, version.Shared);
         version.Resolver = null;
         version.LoadContext = context;
         Assembly assembly;

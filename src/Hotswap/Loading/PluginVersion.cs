@@ -49,6 +49,9 @@ internal sealed class PluginVersion
     /// </summary>
     public VerifiedFiles? Files { get; init; }
 
+    /// <summary>Gets the assemblies this version gets from the host (shared by necessity, or needed and not shipped), by simple name; set by Verify.</summary>
+    public IReadOnlySet<string>? Shared { get; init; }
+
     /// <summary>Gets or sets the signed manifest's sequence number, or <see langword="null"/> when unsigned or unchecked.</summary>
     public long? Sequence { get; set; }
 

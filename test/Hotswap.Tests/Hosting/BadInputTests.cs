@@ -72,15 +72,29 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Reload_MissingPrivateDependency_RefusedInVerifyPhaseNamingTheAssembly()
     {
-        string copy = Fixtures.CopyOf(Fixtures.LibUserOne, _root.Scratch);
-        File.Delete(Path.Combine(copy, "VersionedLib.dll"));
+        // A library the host does not have either (a plugin that does not ship what the host has gets the host's).
+        string copy = Fixtures.CopyOf(Fixtures.SqliteUser, _root.Scratch);
+        File.Delete(Path.Combine(copy, "Microsoft.Data.Sqlite.dll"));
         await _root.PublishFromAsync(copy, "bad");
 
         PluginLoadException error = await ReloadFailsAsync("bad", ReloadPhase.Verify);
 
-        Assert.EndsWith("LibUserOne.deps.json", error.FilePath);
-        Assert.Contains("'LibUserOne.dll' needs VersionedLib, Version=1.0.0.0", error.Message);
+        Assert.EndsWith("SqliteUser.deps.json", error.FilePath);
+        Assert.Contains("'SqliteUser.dll' needs Microsoft.Data.Sqlite, Version=", error.Message);
         Assert.Contains("the version folder does not contain", error.Message);
+    }
+
+    [Fact]
+    public async Task Reload_PrivateDependencyTheHostHas_NotShipped_TheHostsCopyServes()
+    {
+        string copy = Fixtures.CopyOf(Fixtures.LibUserOne, _root.Scratch);
+        File.Delete(Path.Combine(copy, "VersionedLib.dll")); // the host (the tests) has VersionedLib 1.0 too
+        await _root.PublishFromAsync(copy, "lean");
+        await using PluginHost host = _root.CreateHost();
+
+        (await host.LoadAsync()).EnsureSuccess();
+
+        Assert.Equal("Default", host.Invoke("lean", "libraryContext"));
     }
 
     [Fact]

@@ -13,6 +13,14 @@ public static class Fixtures
     public const string WrongEntryType = "WrongEntryType";
     public const string LibUserOne = "LibUserOne";
     public const string LibUserTwo = "LibUserTwo";
+    public const string PricingUserOne = "PricingUserOne";
+    public const string PricingUserTwo = "PricingUserTwo";
+    public const string Localized = "Localized";
+    public const string NestedOuterV1 = "NestedOuter.V1";
+    public const string NestedOuterV2 = "NestedOuter.V2";
+    public const string NestedHelloA1 = "NestedHello.A1";
+    public const string NestedHelloA2 = "NestedHello.A2";
+    public const string NestedHelloB = "NestedHello.B";
     public const string ContractCopy = "ContractCopy";
     public const string Sticky = "Sticky";
     public const string JsonUser = "JsonUser";
