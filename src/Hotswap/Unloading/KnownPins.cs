@@ -7,7 +7,7 @@ namespace Hotswap;
 /// <remarks>
 /// Matched by the simple names of the assemblies a version's context loaded, recorded as strings
 /// when the version retires: no <see cref="System.Reflection.Assembly"/> is kept, which would pin
-/// the context itself. A library the host provides is loaded once, by the host, and is never
+/// the context itself. A library the host shares is loaded once, by the host, and is never
 /// listed: only a private copy pins a version. Each entry has a section in
 /// docs/writing-plugins.md ("Known pins of popular libraries"); add both together.
 /// </remarks>
