@@ -37,6 +37,15 @@ internal static class PluginHostSettings
         Read(section, nameof(PluginHostOptions.Probation), ReadTimeSpan, v => options.Probation = v, source, errors);
         Read(section, nameof(PluginHostOptions.MaxDrainingVersions), ReadInt, v => options.MaxDrainingVersions = v, source, errors);
 
+        // Assembly simple names the host shares beyond what it must (docs/concepts.md, "What is shared, and why").
+        foreach (IConfigurationSection shared in section.GetSection(nameof(PluginHostOptions.SharedAssemblies)).GetChildren())
+        {
+            if (shared.Value is { Length: > 0 } name && !options.SharedAssemblies.Contains(name.Trim(), StringComparer.OrdinalIgnoreCase))
+            {
+                options.SharedAssemblies.Add(name.Trim());
+            }
+        }
+
         // Each entry is a public key's PEM text, or the path of a file holding one.
         foreach (IConfigurationSection key in section.GetSection(nameof(PluginHostOptions.TrustedKeys)).GetChildren())
         {

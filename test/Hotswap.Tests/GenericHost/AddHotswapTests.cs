@@ -37,6 +37,21 @@ public sealed class AddHotswapTests : IDisposable
     }
 
     [Fact]
+    public async Task AddHotswap_SharedAssembliesFromConfiguration_AreShared()
+    {
+        await _root.PublishAsync(Fixtures.LibUserOne, "one");
+        Dictionary<string, string?> settings = TestGenericHost.Settings(_root);
+        settings["Hotswap:SharedAssemblies:0"] = "VersionedLib";
+        using IHost host = TestGenericHost.Build(settings, static services => services.AddHotswap());
+
+        await host.StartAsync();
+
+        Assert.Equal(["VersionedLib"], host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.SharedAssemblies);
+        Assert.Equal("Default", host.Services.GetRequiredService<PluginHost>().Invoke("one", "libraryContext")); // it ships VersionedLib, and gets the host's
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task AddHotswap_ContainerWithMetrics_RecordsOnTheContainersHotswapMeter()
     {
         await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
