@@ -29,8 +29,12 @@ public static class HotswapServiceCollectionExtensions
     /// <see cref="PluginHostOptions.LoggerFactory"/>, <see cref="PluginHostOptions.TimeProvider"/> and
     /// <see cref="PluginHostOptions.Services"/> come from the container unless set in code.
     /// </remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // the calling assembly names the sharing context
     public static IHotswapBuilder AddHotswap(this IServiceCollection services, Action<PluginHostOptions>? configure = null)
-        => AddHotswap(services, DefaultSectionName, configure);
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return AddHotswapCore(services, HotswapConfiguration.FromHost(DefaultSectionName), configure, CallerContext(System.Reflection.Assembly.GetCallingAssembly()));
+    }
 
     /// <summary>
     /// Adds Hotswap as <see cref="AddHotswap(IServiceCollection, Action{PluginHostOptions}?)"/> does,
@@ -42,11 +46,12 @@ public static class HotswapServiceCollectionExtensions
     /// <returns>A builder to add proxies and health checks.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="sectionPath"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="sectionPath"/> is empty.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public static IHotswapBuilder AddHotswap(this IServiceCollection services, string sectionPath, Action<PluginHostOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrEmpty(sectionPath);
-        return AddHotswapCore(services, HotswapConfiguration.FromHost(sectionPath), configure);
+        return AddHotswapCore(services, HotswapConfiguration.FromHost(sectionPath), configure, CallerContext(System.Reflection.Assembly.GetCallingAssembly()));
     }
 
     /// <summary>
@@ -58,14 +63,19 @@ public static class HotswapServiceCollectionExtensions
     /// <param name="configure">Sets options in code, after the configuration was bound: what it sets wins.</param>
     /// <returns>A builder to add proxies and health checks.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public static IHotswapBuilder AddHotswap(this IServiceCollection services, IConfiguration configuration, Action<PluginHostOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        return AddHotswapCore(services, HotswapConfiguration.FromSection(configuration), configure);
+        return AddHotswapCore(services, HotswapConfiguration.FromSection(configuration), configure, CallerContext(System.Reflection.Assembly.GetCallingAssembly()));
     }
 
-    private static HotswapBuilder AddHotswapCore(IServiceCollection services, HotswapConfiguration configuration, Action<PluginHostOptions>? configure)
+    /// <summary>The load context of the code that adds Hotswap when it is not the default one: a plugin building a container of its own for sub-plugins, which then share the plugin's contracts.</summary>
+    private static System.Runtime.Loader.AssemblyLoadContext? CallerContext(System.Reflection.Assembly caller)
+        => System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(caller) is { } context && !ReferenceEquals(context, System.Runtime.Loader.AssemblyLoadContext.Default) ? context : null;
+
+    private static HotswapBuilder AddHotswapCore(IServiceCollection services, HotswapConfiguration configuration, Action<PluginHostOptions>? configure, System.Runtime.Loader.AssemblyLoadContext? caller)
     {
         if (!services.Any(static d => d.ServiceType == typeof(HotswapConfiguration)))
         {
@@ -89,9 +99,10 @@ public static class HotswapServiceCollectionExtensions
                 });
 
             // After every Configure: what the code left unset comes from the container.
-            services.AddOptions<PluginHostOptions>().PostConfigure<IServiceProvider>(static (o, sp) =>
+            services.AddOptions<PluginHostOptions>().PostConfigure<IServiceProvider>((o, sp) =>
             {
                 o.LoggerFactory ??= sp.GetService<ILoggerFactory>();
+                o.SharingContext ??= caller; // null for an application: PluginHost.Create's default (the default context)
 
                 // The container's meter factory scopes the Hotswap meter to it (AddMetrics registers one).
                 o.MeterFactory ??= sp.GetService<System.Diagnostics.Metrics.IMeterFactory>();

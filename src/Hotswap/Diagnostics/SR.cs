@@ -107,7 +107,9 @@ internal static partial class SR
 
     public static string NotAnAssembly(Exception ex) => $"the file is not a valid .NET assembly (truncated or corrupt): {ex.Message}";
 
-    public static string SharedVersionTooHigh(string assembly, Version built, Version host, string? why) => why is null
+    public static string SharedVersionTooHigh(string assembly, Version built, Version host, string? why) => why == SharedFramework
+        ? $"the plugin was built against {assembly} {built}, but the host's framework has {assembly} {host} (the framework is always shared). Build the plugin for the framework the host runs on, or run the host on a newer .NET."
+        : why is null
         ? $"the plugin was built against {assembly} {built} and does not ship it, and the host provides {assembly} {host}. Ship {assembly} {built} in the plugin's version folder, or rebuild the plugin against the host's version."
         : $"the plugin was built against {assembly} {built}, but the host provides {assembly} {host}, and {assembly} must be shared (one copy, one type identity for host and plugins): {why}. Rebuild the plugin against {assembly} {host}, or update the host's {assembly}.";
 
@@ -170,7 +172,32 @@ internal static partial class SR
 
     public static string ExportNotOfType(string plugin, Type type, object? exported) => exported is null
         ? $"Plugin '{plugin}' exports nothing, so it cannot be used as '{type.FullName}'."
-        : $"Plugin '{plugin}' exports a '{exported.GetType().FullName}', which is not a '{type.FullName}'.";
+        : $"Plugin '{plugin}' exports a '{exported.GetType().FullName}', which is not a '{type.FullName}'.{TwinOf(type, exported.GetType())}";
+
+    /// <summary>When <paramref name="wanted"/> has a twin of the same full name in another load context among <paramref name="actual"/>'s types, says so and what shares it.</summary>
+    public static string TwinOf(Type wanted, Type actual)
+    {
+        foreach (Type candidate in actual.GetInterfaces().Concat(BaseTypes(actual)))
+        {
+            if (candidate != wanted && candidate.FullName == wanted.FullName)
+            {
+                string assembly = candidate.Assembly.GetName().Name ?? "?";
+                string where = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(candidate.Assembly)?.Name ?? "?";
+                return $" It implements a '{candidate.FullName}' of its own copy of {assembly} (in the load context '{where}'): the plugin ships {assembly}, which the host does not share. "
+                    + $"Make {assembly} a contract (a contract assembly uses a type of Hotswap.Abstractions, such as [PluginContract]), reference it from the plugin with Private=\"false\", or name it in PluginHostOptions.SharedAssemblies.";
+            }
+        }
+
+        return "";
+
+        static IEnumerable<Type> BaseTypes(Type type)
+        {
+            for (Type? t = type.BaseType; t is not null; t = t.BaseType)
+            {
+                yield return t;
+            }
+        }
+    }
 
     public static string NoProxy(Type contract) => $"No proxy was generated for '{contract.FullName}'. Mark the interface [PluginContract] and reference Hotswap.Generators as an analyzer from the host project, or call the plugin with PluginHost.Invoke and a lambda.";
 
@@ -216,7 +243,7 @@ internal static partial class SR
 
     public static string ImportTypeMismatch(string property, Type propertyType, string target, object? exported) => exported is null
         ? $"its property '{property}' imports '{target}' as '{propertyType.FullName}', but '{target}' exports nothing (its Export() returned null)."
-        : $"its property '{property}' imports '{target}' as '{propertyType.FullName}', but '{target}' exports a '{exported.GetType().FullName}', which is not one.";
+        : $"its property '{property}' imports '{target}' as '{propertyType.FullName}', but '{target}' exports a '{exported.GetType().FullName}', which is not one.{TwinOf(propertyType, exported.GetType())}";
 
     public static string NotReloadableImportsReloadable(string target) => $"it is not reloadable but imports '{target}', which is: it would keep a retired version of '{target}' alive. Make both reloadable, or neither.";
 

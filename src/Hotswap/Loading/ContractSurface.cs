@@ -44,6 +44,18 @@ internal static class ContractSurface
     internal static Dictionary<string, string> Read(MetadataReader reader)
     {
         var used = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+        // A facade: each type forwarded to another assembly is that assembly's.
+        foreach (ExportedTypeHandle handle in reader.ExportedTypes)
+        {
+            ExportedType exported = reader.GetExportedType(handle);
+            if (exported.IsForwarder && exported.Implementation.Kind == HandleKind.AssemblyReference)
+            {
+                string ns = reader.GetString(exported.Namespace);
+                used.TryAdd(reader.GetString(reader.GetAssemblyReference((AssemblyReferenceHandle)exported.Implementation).Name), (ns.Length == 0 ? "" : ns + ".") + reader.GetString(exported.Name));
+            }
+        }
+
         foreach (TypeDefinitionHandle handle in reader.TypeDefinitions)
         {
             TypeDefinition type = reader.GetTypeDefinition(handle);
@@ -55,6 +67,7 @@ internal static class ContractSurface
             string typeName = FullName(reader, type);
             var collector = new Collector(reader, used, typeName);
             collector.Entity(type.BaseType);
+            Attributes(reader, type.GetCustomAttributes(), collector);
             foreach (InterfaceImplementationHandle implemented in type.GetInterfaceImplementations())
             {
                 collector.Entity(reader.GetInterfaceImplementation(implemented).Interface);
@@ -67,6 +80,7 @@ internal static class ContractSurface
                 if (IsVisible(field.Attributes & FieldAttributes.FieldAccessMask))
                 {
                     field.DecodeSignature(collector, null);
+                    Attributes(reader, field.GetCustomAttributes(), collector);
                 }
             }
 
@@ -77,11 +91,30 @@ internal static class ContractSurface
                 {
                     method.DecodeSignature(collector, null); // properties and events are reached through their accessors
                     Constraints(reader, method.GetGenericParameters(), collector);
+                    Attributes(reader, method.GetCustomAttributes(), collector);
                 }
+            }
+
+            foreach (PropertyDefinitionHandle property in type.GetProperties())
+            {
+                Attributes(reader, reader.GetPropertyDefinition(property).GetCustomAttributes(), collector); // [JsonProperty] and the like: what a serializer on either side reads
             }
         }
 
         return used;
+    }
+
+    /// <summary>The attribute types applied (an attribute's constructor is a member of its type).</summary>
+    private static void Attributes(MetadataReader reader, CustomAttributeHandleCollection attributes, Collector collector)
+    {
+        foreach (CustomAttributeHandle handle in attributes)
+        {
+            EntityHandle constructor = reader.GetCustomAttribute(handle).Constructor;
+            if (constructor.Kind == HandleKind.MemberReference)
+            {
+                collector.Entity(reader.GetMemberReference((MemberReferenceHandle)constructor).Parent);
+            }
+        }
     }
 
     private static void Constraints(MetadataReader reader, GenericParameterHandleCollection parameters, Collector collector)

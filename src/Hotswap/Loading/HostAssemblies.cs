@@ -24,9 +24,15 @@ internal sealed class HostAssemblies
 
     private static readonly Lazy<(Dictionary<string, string> Paths, string? FrameworkRoot)> s_platform = new(ReadPlatform);
 
+    // Counts the assemblies loaded in the process since Hotswap started watching: an answer "not
+    // found" is kept only while nothing new was loaded (the host may load a contract later, from
+    // outside its trusted platform assemblies). Static, and holding no host: the handler pins nothing.
+    private static int s_loads = StartCounting();
+
     private readonly AssemblyLoadContext _sharing;
     private readonly HashSet<string> _forced;
-    private readonly ConcurrentDictionary<string, (string? Path, Version? Version)?> _located = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (string? Path, Version? Version)> _located = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, int> _notFound = new(StringComparer.OrdinalIgnoreCase); // name -> s_loads when it was looked for
     private readonly ConcurrentDictionary<string, bool> _contracts = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, Dictionary<string, string>> _surfaces = new(StringComparer.OrdinalIgnoreCase);
 
@@ -34,7 +40,10 @@ internal sealed class HostAssemblies
     public HostAssemblies(AssemblyLoadContext? sharing = null, IEnumerable<string>? forced = null)
     {
         _sharing = sharing ?? AssemblyLoadContext.Default;
-        _forced = new HashSet<string>(forced ?? [], StringComparer.OrdinalIgnoreCase);
+        // A name as users write it: trimmed, and without a ".dll" they may have added.
+        _forced = new HashSet<string>(
+            (forced ?? []).Select(static n => n.Trim()).Select(static n => n.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? n[..^4] : n).Where(static n => n.Length > 0),
+            StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>Gets the context shared assemblies come from.</summary>
@@ -80,22 +89,29 @@ internal sealed class HostAssemblies
 
     /// <summary>Returns whether the host provides the assembly and its copy references <c>Hotswap.Abstractions</c>: a contract assembly.</summary>
     public bool IsContract(string simpleName)
-        => _contracts.GetOrAdd(simpleName, static (name, self) =>
+    {
+        if (_contracts.TryGetValue(simpleName, out bool known))
         {
-            if (self.IsFramework(name) || self.Locate(name) is not { Path: { } path })
-            {
-                return false;
-            }
+            return known;
+        }
 
-            try
-            {
-                return ContractSurface.References(path, Abstractions);
-            }
-            catch (Exception ex) when (ex is IOException or BadImageFormatException or UnauthorizedAccessException)
-            {
-                return false;
-            }
-        }, this);
+        if (IsFramework(simpleName) || Locate(simpleName) is not { Path: { } path })
+        {
+            return false; // not kept: the host may have it later
+        }
+
+        bool contract;
+        try
+        {
+            contract = ContractSurface.References(path, Abstractions);
+        }
+        catch (Exception ex) when (ex is IOException or BadImageFormatException or UnauthorizedAccessException)
+        {
+            contract = false;
+        }
+
+        return _contracts.GetOrAdd(simpleName, contract);
+    }
 
     /// <summary>The assemblies (not of the framework) whose types the public surface of the host's copy of <paramref name="simpleName"/> uses, each with the first public type that uses it.</summary>
     public IReadOnlyDictionary<string, string> SurfaceOf(string simpleName)
@@ -148,7 +164,32 @@ internal sealed class HostAssemblies
     }
 
     private (string? Path, Version? Version)? Locate(string simpleName)
-        => _located.GetOrAdd(simpleName, static (name, self) => self.Find(name), this);
+    {
+        if (_located.TryGetValue(simpleName, out var found))
+        {
+            return found;
+        }
+
+        int loads = Volatile.Read(ref s_loads);
+        if (_notFound.TryGetValue(simpleName, out int since) && since == loads)
+        {
+            return null;
+        }
+
+        if (Find(simpleName) is { } now)
+        {
+            return _located.GetOrAdd(simpleName, now);
+        }
+
+        _notFound[simpleName] = loads;
+        return null;
+    }
+
+    private static int StartCounting()
+    {
+        AppDomain.CurrentDomain.AssemblyLoad += static (_, _) => Interlocked.Increment(ref s_loads);
+        return 0;
+    }
 
     private (string? Path, Version? Version)? Find(string simpleName)
     {

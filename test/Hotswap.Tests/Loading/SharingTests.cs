@@ -81,6 +81,30 @@ public sealed class SharingTests : IDisposable
     }
 
     [Fact]
+    public async Task AShippedCopyOfAnAssemblyThatIsNoContract_IsPrivate_AndTheMismatchSaysWhyAndWhatToDo()
+    {
+        PublishResult published = await _root.PublishAsync(Fixtures.PricingUserShips, "pricing");
+        Assert.True(File.Exists(Path.Combine(published.VersionDirectory, "PricingContract.dll")));
+        await using (PluginHost host = _root.CreateHost())
+        {
+            (await host.LoadAsync()).EnsureSuccess();
+            using GenerationLease lease = host.Acquire();
+
+            InvalidCastException error = Assert.Throws<InvalidCastException>(() => lease.Generation.GetExport<PricingContract.IPricing>("pricing"));
+
+            Assert.Contains($"It implements a 'PricingContract.IPricing' of its own copy of PricingContract (in the load context 'pricing@{published.Version}')", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Make PricingContract a contract (a contract assembly uses a type of Hotswap.Abstractions, such as [PluginContract]), reference it from the plugin with Private=\"false\", or name it in PluginHostOptions.SharedAssemblies.", error.Message, StringComparison.Ordinal);
+        }
+
+        await using (PluginHost shared = _root.CreateHost(static o => o.SharedAssemblies.Add("PricingContract.dll")))
+        {
+            (await shared.LoadAsync()).EnsureSuccess();
+            using GenerationLease lease = shared.Acquire();
+            Assert.Equal("tea: 3 coins", lease.Generation.GetExport<PricingContract.IPricing>("pricing").Quote("tea").Text); // named (".dll" and all), it is the host's
+        }
+    }
+
+    [Fact]
     public async Task SharedAssembliesOption_SharesWhatItNames_AndRefusesANewerBuild()
     {
         await _root.PublishAsync(Fixtures.LibUserOne, "one");

@@ -15,6 +15,7 @@ public static class Fixtures
     public const string LibUserTwo = "LibUserTwo";
     public const string PricingUserOne = "PricingUserOne";
     public const string PricingUserTwo = "PricingUserTwo";
+    public const string PricingUserShips = "PricingUserShips";
     public const string Localized = "Localized";
     public const string NestedOuterV1 = "NestedOuter.V1";
     public const string NestedOuterV2 = "NestedOuter.V2";
