@@ -21,6 +21,22 @@ public sealed class NestedHostTests : IDisposable
     }
 
     [Fact]
+    public async Task APluginHostingSubPluginsThroughAContainerOfItsOwn_SharesItsContractWithThem()
+    {
+        await _sub.PublishAsync(Fixtures.NestedHelloA1, "a");
+        await _sub.PublishAsync(Fixtures.NestedHelloB, "b");
+        _root.Probe.Set("outer.subRoot", _sub.PluginsRoot);
+        _root.Probe.Set("outer.viaContainer", "true");
+        PublishResult outer = await _root.PublishAsync(Fixtures.NestedOuterV1, "outer");
+        await using PluginHost host = _root.CreateHost();
+
+        (await host.LoadAsync()).EnsureSuccess();
+
+        Assert.Equal("outer1[a1:hello you,b:hello you]", host.Invoke("outer", "hello", "you")); // AddHotswap from the plugin: its sub-plugins export the plugin's ISayHello
+        Assert.Equal($"outer@{outer.Version}", host.Invoke("outer", "subContext"));
+    }
+
+    [Fact]
     public async Task APluginHostingSubPlugins_CallsCrossBothLevels_SwapsOfEitherLevelWorkUnderLoad_AndEveryContextIsCollected()
     {
         PublishResult a1 = await _sub.PublishAsync(Fixtures.NestedHelloA1, "a");

@@ -1,4 +1,5 @@
 using Hotswap;
+using Microsoft.Extensions.DependencyInjection;
 using Nested.Contract;
 using TestContracts;
 
@@ -19,16 +20,38 @@ public sealed class NestedOuterPlugin : Plugin
 #endif
     private readonly PluginLocation _where = Probe.Locate(typeof(NestedOuterPlugin).Assembly);
     private PluginHost? _sub;
+    private ServiceProvider? _container;
 
     public override async Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
     {
-        _sub = PluginHost.Create(new PluginHostOptions { PluginsRoot = _where.Setting("subRoot") });
+        string? root = _where.Setting("subRoot");
+        if (_where.Setting("viaContainer") == "true")
+        {
+            // A container of the plugin's own: AddHotswap, called from here, shares this plugin's context.
+            var services = new ServiceCollection();
+            services.AddHotswap(o =>
+            {
+                o.PluginsRoot = root;
+                o.WriteStatus = false;
+            });
+            _container = services.BuildServiceProvider();
+            _sub = _container.GetRequiredService<PluginHost>();
+        }
+        else
+        {
+            _sub = PluginHost.Create(new PluginHostOptions { PluginsRoot = root });
+        }
+
         (await _sub.LoadAsync(cancellationToken: cancellationToken)).EnsureSuccess();
     }
 
     public override async Task OnFreeAsync(CancellationToken cancellationToken)
     {
-        if (_sub is not null)
+        if (_container is not null)
+        {
+            await _container.DisposeAsync(); // disposes the sub-host it made
+        }
+        else if (_sub is not null)
         {
             await _sub.DisposeAsync(); // retires every sub-plugin; their contexts go with this one's
         }
