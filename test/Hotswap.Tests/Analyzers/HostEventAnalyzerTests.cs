@@ -94,6 +94,30 @@ public sealed class HostEventAnalyzerTests
         """);
 
     [Fact]
+    public Task HostStaticEvent_UnsubscribedInAPartialPartInAnotherFile_IsSilentThereAndReportedWhereNot() => PluginAnalyzerTest.VerifyAsync<HostEventAnalyzer>(Usings + """
+        public sealed partial class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                HostEvents.Tick += OnTick;
+                return Task.CompletedTask;
+            }
+
+            private void OnTick(object? sender, EventArgs e) { }
+        }
+        """, otherFile: Usings + """
+        public sealed partial class SubjectPlugin
+        {
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                HostEvents.Tick -= OnTick;
+                {|HSW1001:AppDomain.CurrentDomain.ProcessExit += OnTick|};
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
     public Task Lambda_SubscribedToAHostEvent_ReportsEvenBesideARemoval() => PluginAnalyzerTest.VerifyAsync<HostEventAnalyzer>(Usings + """
         public sealed class SubjectPlugin : Plugin
         {

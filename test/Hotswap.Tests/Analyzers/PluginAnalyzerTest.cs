@@ -58,11 +58,16 @@ internal static class PluginAnalyzerTest
                 || Path.GetFileName(p) is "Hotswap.Abstractions.dll" or "Microsoft.Extensions.Logging.Abstractions.dll"))
         .Select(static p => MetadataReference.CreateFromFile(p))];
 
-    /// <summary>Checks that <typeparamref name="TAnalyzer"/> reports exactly the diagnostics marked in <paramref name="source"/> (<c>{|HSW1001:...|}</c>).</summary>
-    public static Task VerifyAsync<TAnalyzer>(string source, bool plugin = true, string? globalConfig = null)
+    /// <summary>Checks that <typeparamref name="TAnalyzer"/> reports exactly the diagnostics marked in <paramref name="source"/> (<c>{|HSW1001:...|}</c>) and <paramref name="otherFile"/>.</summary>
+    public static Task VerifyAsync<TAnalyzer>(string source, bool plugin = true, string? globalConfig = null, string? otherFile = null)
         where TAnalyzer : DiagnosticAnalyzer, new()
     {
         var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = source };
+        if (otherFile is not null)
+        {
+            test.TestState.Sources.Add(("Other.cs", otherFile));
+        }
+
         test.SolutionTransforms.Add(EnableNullable);
         Configure(test.TestState, plugin, globalConfig);
         test.ReferenceAssemblies = new ReferenceAssemblies("net10.0");

@@ -64,6 +64,41 @@ public sealed class ReleaseAnalyzerTests
         """);
 
     [Fact]
+    public Task Timer_DisposedInAPartialPartInAnotherFile_IsSilent() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed partial class SubjectPlugin : Plugin
+        {
+            private readonly Timer _timer = new(_ => { }, null, 0, 1000);
+        }
+        """, otherFile: Usings + """
+        public sealed partial class SubjectPlugin
+        {
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                _timer.Dispose();
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Timers_HandedToAMethodOrReturned_AreNotFollowed() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly System.Collections.Generic.List<IDisposable> _owned = new();
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                var timer = new Timer(_ => { }, null, 0, 1000);
+                _owned.Add(timer);
+                _owned.Add(new PeriodicTimer(TimeSpan.FromSeconds(1)));
+                return Task.CompletedTask;
+            }
+
+            public static Timer Create() => new(_ => { }, null, 0, 1000);
+        }
+        """);
+
+    [Fact]
     public Task Threads_StartedAndNeverJoined_Report() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
         public sealed class SubjectPlugin : Plugin
         {
