@@ -46,6 +46,7 @@ public sealed class PackedFeed : IAsyncLifetime
     {
         string artifacts = Path.Combine(Root, "artifacts");
         // One project per folder under src/ (src/<Package>/<Package>.csproj); the templates' content is not a project of ours.
+        // The plugin analyzers' projects are not packable (Hotswap.Abstractions carries them): packing them makes nothing.
         string[] projects = [.. Directory.GetDirectories(Path.Combine(Repository.Root, "src")).SelectMany(d => Directory.GetFiles(d, "*.csproj"))];
         Array.Sort(projects, StringComparer.Ordinal);
         foreach (string project in projects)

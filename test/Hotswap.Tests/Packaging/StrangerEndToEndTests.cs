@@ -92,7 +92,7 @@ public sealed class StrangerEndToEndTests : IClassFixture<PackedFeed>
     }
 
     [Fact]
-    public void Packages_EveryOneHasReadmeLicenseRepositoryCommitAndSymbols_TheGeneratorIsAnAnalyzer()
+    public void Packages_EveryOneHasReadmeLicenseRepositoryCommitAndSymbols_TheGeneratorAndThePluginAnalyzersAreAnalyzers()
     {
         Assert.Equal(["Hotswap", "Hotswap.Abstractions", "Hotswap.AspNetCore", "Hotswap.Cli", "Hotswap.Fleet", "Hotswap.Generators", "Hotswap.Hosting", "Hotswap.Templates"], _feed.PackageIds);
         foreach (string id in _feed.PackageIds)
@@ -110,6 +110,12 @@ public sealed class StrangerEndToEndTests : IClassFixture<PackedFeed>
         var generator = new PackedPackage(_feed.PackageFile("Hotswap.Generators"));
         Assert.True(generator.Has("analyzers/dotnet/cs/Hotswap.Generators.dll"), string.Join("\n", generator.Files));
         Assert.DoesNotContain(generator.Files, f => f.StartsWith("lib/", StringComparison.Ordinal));
+
+        // The plugin analyzers travel in Hotswap.Abstractions, which every plugin references: no package of their own, no dependency.
+        var abstractions = new PackedPackage(_feed.PackageFile("Hotswap.Abstractions"));
+        Assert.True(abstractions.Has("analyzers/dotnet/cs/Hotswap.Analyzers.dll") && abstractions.Has("analyzers/dotnet/cs/Hotswap.Analyzers.CodeFixes.dll"), string.Join("\n", abstractions.Files));
+        Assert.Null(abstractions.Dependency("Hotswap.Analyzers"));
+        Assert.Null(abstractions.Dependency("Hotswap.Analyzers.CodeFixes"));
 
         // 'dotnet add package Hotswap' brings the generator, analyzers included.
         string? include = new PackedPackage(_feed.PackageFile("Hotswap")).Dependency("Hotswap.Generators")?.Attribute("include")?.Value;

@@ -1,0 +1,211 @@
+using Hotswap.Analyzers;
+
+namespace Hotswap.Tests.Analyzers;
+
+public sealed class PinCodeFixTests
+{
+    private const string Usings = """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Hotswap;
+        using HostApp;
+
+        """;
+
+    [Fact]
+    public Task HostEvent_NoOnFreeAsync_AddsOneThatUnsubscribes() => PluginAnalyzerTest.VerifyFixAsync<HostEventAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                {|HSW1001:HostEvents.Tick += OnTick|};
+                return Task.CompletedTask;
+            }
+
+            private void OnTick(object? sender, EventArgs e) { }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                HostEvents.Tick += OnTick;
+                return Task.CompletedTask;
+            }
+
+            private void OnTick(object? sender, EventArgs e) { }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                HostEvents.Tick -= OnTick;
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapOnFree");
+
+    [Fact]
+    public Task ProcessExit_ExistingOnFreeAsync_UnsubscribesFirstThere() => PluginAnalyzerTest.VerifyFixAsync<HostEventAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private int _frees;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                {|HSW1001:AppDomain.CurrentDomain.ProcessExit += OnExit|};
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                _frees++;
+                return Task.CompletedTask;
+            }
+
+            private void OnExit(object? sender, EventArgs e) { }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private int _frees;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                AppDomain.CurrentDomain.ProcessExit += OnExit;
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                AppDomain.CurrentDomain.ProcessExit -= OnExit;
+                _frees++;
+                return Task.CompletedTask;
+            }
+
+            private void OnExit(object? sender, EventArgs e) { }
+        }
+        """, "HotswapOnFree");
+
+    [Fact]
+    public Task HostEvent_ExpressionBodiedOnFreeAsync_BecomesABlock() => PluginAnalyzerTest.VerifyFixAsync<HostEventAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                {|HSW1001:HostEvents.Tick += OnTick|};
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+            private void OnTick(object? sender, EventArgs e) { }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                HostEvents.Tick += OnTick;
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                HostEvents.Tick -= OnTick;
+                return Task.CompletedTask;
+            }
+
+            private void OnTick(object? sender, EventArgs e) { }
+        }
+        """, "HotswapOnFree");
+
+    [Fact]
+    public Task Timer_Discarded_IsHandedToTheContext() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                {|HSW1002:new Timer(_ => { }, null, 0, 1000)|};
+                return Task.CompletedTask;
+            }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                context.RegisterForDispose(new Timer(_ => { }, null, 0, 1000));
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapRegisterForDispose");
+
+    [Fact]
+    public Task Timer_KeptInAFieldAndALocal_AreHandedToTheContext() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private Timer? _timer;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _timer = {|HSW1002:new Timer(_ => { }, null, 0, 1000)|};
+                var periodic = {|HSW1002:new PeriodicTimer(TimeSpan.FromSeconds(1))|};
+                return Task.CompletedTask;
+            }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private Timer? _timer;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _timer = new Timer(_ => { }, null, 0, 1000);
+                context.RegisterForDispose(_timer);
+                var periodic = new PeriodicTimer(TimeSpan.FromSeconds(1));
+                context.RegisterForDispose(periodic);
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapRegisterForDispose");
+
+    [Fact]
+    public Task Timer_FieldInitializerWithNoContext_IsDisposedInOnFreeAsync() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly Timer _timer = {|HSW1002:new Timer(_ => { }, null, 0, 1000)|};
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly Timer _timer = new Timer(_ => { }, null, 0, 1000);
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                _timer.Dispose();
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapOnFree");
+
+    [Fact]
+    public Task TokenRegistration_Discarded_IsHandedToTheContext() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                {|HSW1007:cancellationToken.Register(() => { })|};
+                return Task.CompletedTask;
+            }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                context.RegisterForDispose(cancellationToken.Register(() => { }));
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapRegisterForDispose");
+}
