@@ -38,6 +38,8 @@ internal sealed class StuckVersionFinder
     private readonly Dictionary<ulong, Context> _stuckByContext = [];
     private readonly Dictionary<ulong, Context> _stuckByAllocator = [];
     private readonly Dictionary<ulong, Context?> _typeContexts = [];
+    private ulong _runtimeTypeMethodTable;
+    private Dictionary<ulong, List<ulong>>? _dependents;
 
     private StuckVersionFinder(ClrRuntime runtime)
     {
@@ -168,6 +170,16 @@ internal sealed class StuckVersionFinder
         return context;
     }
 
+    private bool IsRuntimeType(ClrType type)
+    {
+        if (_runtimeTypeMethodTable == 0 && type.Name == "System.RuntimeType")
+        {
+            _runtimeTypeMethodTable = type.MethodTable;
+        }
+
+        return type.MethodTable == _runtimeTypeMethodTable;
+    }
+
     /// <summary>The stuck version an object belongs to: an object of its types, a RuntimeType of one, or its LoaderAllocator.</summary>
     private Context? Owner(ClrObject obj, out string? detail)
     {
@@ -188,7 +200,7 @@ internal sealed class StuckVersionFinder
             return context;
         }
 
-        if (type.Name == "System.RuntimeType" && obj.TryReadField("m_handle", out nint handle) && _runtime.GetTypeByMethodTable((ulong)handle) is { } represented && ContextOf(represented) is { } owner)
+        if (IsRuntimeType(type) && obj.TryReadField("m_handle", out nint handle) && _runtime.GetTypeByMethodTable((ulong)handle) is { } represented && ContextOf(represented) is { } owner)
         {
             detail = "typeof(" + represented.Name + ")";
             return owner;
@@ -248,14 +260,14 @@ internal sealed class StuckVersionFinder
     /// <summary>One breadth-first search from these roots, in their order, adding a chain for each stuck version reached that has none yet.</summary>
     private void Search(List<(ulong Address, string Kind, string Root)> roots, Dictionary<Context, RetentionChain> chains)
     {
-        var parents = new Dictionary<ulong, (ulong Parent, string? Via)>();
+        var parents = new Dictionary<ulong, ulong>();
         var sources = new Dictionary<ulong, (string Kind, string Root)>();
         var queue = new Queue<ulong>();
         foreach ((ulong address, string kind, string root) in roots)
         {
             if (address != 0 && !_stuckByContext.ContainsKey(address) && sources.TryAdd(address, (kind, root)))
             {
-                parents[address] = (0, null);
+                parents[address] = 0;
                 queue.Enqueue(address);
             }
         }
@@ -276,15 +288,15 @@ internal sealed class StuckVersionFinder
                 continue;
             }
 
-            foreach (ClrReference reference in obj.EnumerateReferencesWithFields(carefully: false, considerDependantHandles: true))
+            // Addresses only, which is cheap; the fields are named for the few objects of a chain (Chain).
+            // Dependent handles (ConditionalWeakTable) from a map built once: ClrMD's own lookup per object costs a hundredfold.
+            foreach (ulong next in obj.EnumerateReferenceAddresses(carefully: false, considerDependantHandles: false).Concat(Dependents(address)))
             {
-                ulong next = reference.Object.Address;
-                if (next == 0 || _stuckByContext.ContainsKey(next) || parents.ContainsKey(next))
+                if (next == 0 || _stuckByContext.ContainsKey(next) || !parents.TryAdd(next, address))
                 {
                     continue;
                 }
 
-                parents[next] = (address, Via(obj, reference));
                 queue.Enqueue(next);
             }
         }
@@ -363,20 +375,22 @@ internal sealed class StuckVersionFinder
         }
     }
 
-    private RetentionChain Chain(ulong end, Dictionary<ulong, (ulong Parent, string? Via)> parents, Dictionary<ulong, (string Kind, string Root)> sources)
+    private RetentionChain Chain(ulong end, Dictionary<ulong, ulong> parents, Dictionary<ulong, (string Kind, string Root)> sources)
     {
         var links = new List<ChainLink>();
         ulong at = end;
         while (true)
         {
-            (ulong parent, string? via) = parents[at];
+            ulong parent = parents[at];
+            string? via = parent == 0 ? null : ViaFrom(parent, at);
             ClrObject obj = _heap.GetObject(at);
             Context? owner = Owner(obj, out string? detail);
             detail ??= Detail(obj);
-            links.Insert(0, new ChainLink(obj.Type?.Name ?? "?", via, detail, owner is not null || IsHostType(obj.Type) ? Assembly(obj.Type) : null, owner?.Name));
+            links.Add(new ChainLink(obj.Type?.Name ?? "?", via, detail, owner is not null || IsHostType(obj.Type) ? Assembly(obj.Type) : null, owner?.Name));
             if (parent == 0)
             {
                 (string kind, string root) = sources[at];
+                links.Reverse();
                 return new RetentionChain(kind, root, links);
             }
 
@@ -403,6 +417,41 @@ internal sealed class StuckVersionFinder
         }
 
         return null;
+    }
+
+    /// <summary>What the object keeps alive through dependent handles (a ConditionalWeakTable's values for its keys).</summary>
+    private IEnumerable<ulong> Dependents(ulong address)
+    {
+        if (_dependents is null)
+        {
+            _dependents = [];
+            foreach (ClrHandle handle in _runtime.EnumerateHandles().Where(static h => h.HandleKind == ClrHandleKind.Dependent && !h.Object.IsNull && !h.Dependent.IsNull))
+            {
+                if (!_dependents.TryGetValue(handle.Object.Address, out List<ulong>? secondaries))
+                {
+                    _dependents[handle.Object.Address] = secondaries = [];
+                }
+
+                secondaries.Add(handle.Dependent.Address);
+            }
+        }
+
+        return _dependents.TryGetValue(address, out List<ulong>? found) ? found : [];
+    }
+
+    /// <summary>The field (or array element) of <paramref name="parent"/> that references <paramref name="child"/>.</summary>
+    private string? ViaFrom(ulong parent, ulong child)
+    {
+        ClrObject from = _heap.GetObject(parent);
+        foreach (ClrReference reference in from.EnumerateReferencesWithFields(carefully: false, considerDependantHandles: false))
+        {
+            if (reference.Object.Address == child)
+            {
+                return Via(from, reference);
+            }
+        }
+
+        return Dependents(parent).Contains(child) ? "dependent handle (ConditionalWeakTable)" : null;
     }
 
     private static string? Via(ClrObject from, ClrReference reference)
