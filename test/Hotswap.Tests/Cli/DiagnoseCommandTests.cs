@@ -165,6 +165,24 @@ public sealed class DiagnoseCommandTests : IDisposable
         Assert.DoesNotContain("   at ", result.Stderr);
     }
 
+    [Fact]
+    public async Task Diagnose_BadProcessIdOrPluginName_IsAUsageError()
+    {
+        CliResult zero = await CliRunner.RunAsync("diagnose", "0", "--json");
+        CliResult word = await CliRunner.RunAsync("diagnose", "host", "--json");
+        CliResult name = await CliRunner.RunAsync("diagnose", "1", "--plugin", "../x", "--json");
+
+        foreach (CliResult result in new[] { zero, word, name })
+        {
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.False((bool)result.Json["succeeded"]!);
+            Assert.Equal(2, (int)result.Json["exitCode"]!);
+        }
+
+        Assert.Equal("'0' is not a process id.", (string?)zero.Json["error"]);
+        Assert.Equal("--plugin '../x' is not a valid plugin name.", (string?)name.Json["error"]);
+    }
+
     private static string Pid(DiagnoseHostProcess host) => host.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void AssertPluginEnd(JsonNode stuck, DiagnoseHostProcess host, string type, string assembly)
