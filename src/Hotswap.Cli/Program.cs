@@ -75,6 +75,7 @@ internal static class Program
         root.Subcommands.Add(KeygenCommand.Create(stdout, stderr));
         root.Subcommands.Add(SignCommand.Create(stdout, stderr));
         root.Subcommands.Add(FleetCommand.Create(stdout, stderr));
+        root.Subcommands.Add(DiagnoseCommand.Create(stdout, stderr));
         return root;
     }
 

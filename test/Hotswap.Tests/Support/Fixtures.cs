@@ -6,6 +6,7 @@ namespace Hotswap.Tests.Support;
 public static class Fixtures
 {
     public const string GreeterV1 = "Greeter.V1";
+    public const string Pinner = "Pinner";
     public const string GreeterV2 = "Greeter.V2";
     public const string FleetGreeterV1 = "FleetGreeter.V1";
     public const string FleetGreeterV2 = "FleetGreeter.V2";

@@ -1,0 +1,91 @@
+using System.Runtime.CompilerServices;
+using Hotswap;
+
+namespace DiagnoseHost;
+
+/// <summary>
+/// <c>DiagnoseHost &lt;pluginsRoot&gt; &lt;pinnerBuild&gt; &lt;cleanBuild&gt; &lt;mode&gt;</c>: publishes the pinner
+/// as "pinned" and the clean build as "clean", loads both (the mode is the pinner's load data; "cache"
+/// and "exception" are pins the host makes itself), publishes both again and reloads, then prints
+/// <c>stuck pinned@V</c>, <c>unloaded clean@V</c> and <c>ready</c>, and waits for <c>exit</c>.
+/// </summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        string root = args[0];
+        string pinnerBuild = args[1];
+        string cleanBuild = args[2];
+        string mode = args[3];
+        Directory.CreateDirectory(root);
+        var clock = new SteppingClock();
+        PublishResult pinnedOld = await PluginPublisher.PublishAsync(pinnerBuild, root, "pinned", new PublishOptions { TimeProvider = clock });
+        PublishResult cleanOld = await PluginPublisher.PublishAsync(cleanBuild, root, "clean", new PublishOptions { TimeProvider = clock });
+
+        var stuck = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var unloaded = new Dictionary<string, TaskCompletionSource<string>>
+        {
+            ["pinned"] = new(TaskCreationOptions.RunContinuationsAsynchronously),
+            ["clean"] = new(TaskCreationOptions.RunContinuationsAsynchronously),
+        };
+        await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root, UnloadTimeout = TimeSpan.FromSeconds(2) });
+        host.UnloadStuck += (_, e) => stuck.TrySetResult($"{e.Version.PluginName}@{e.Version.Version}");
+        host.Unloaded += (_, e) => unloaded[e.Version.PluginName].TrySetResult($"{e.Version.PluginName}@{e.Version.Version}");
+        (await host.LoadAsync(mode)).EnsureSuccess();
+        PinFromHost(host, mode);
+        Console.WriteLine($"loaded pinned@{pinnedOld.Version} clean@{cleanOld.Version}");
+
+        await PluginPublisher.PublishAsync(pinnerBuild, root, "pinned", new PublishOptions { TimeProvider = clock });
+        await PluginPublisher.PublishAsync(cleanBuild, root, "clean", new PublishOptions { TimeProvider = clock });
+        (await host.ReloadAsync()).EnsureSuccess();
+        if (mode == "none")
+        {
+            Console.WriteLine("unloaded " + await unloaded["pinned"].Task.WaitAsync(TimeSpan.FromMinutes(1)));
+        }
+        else
+        {
+            Console.WriteLine("stuck " + await stuck.Task.WaitAsync(TimeSpan.FromMinutes(1)));
+        }
+
+        Console.WriteLine("unloaded " + await unloaded["clean"].Task.WaitAsync(TimeSpan.FromMinutes(1)));
+        Console.WriteLine("ready");
+        while (Console.ReadLine() is { } line && line != "exit")
+        {
+        }
+
+        return 0;
+    }
+
+    /// <summary>The pins the host makes itself, in a method of their own so that no frame of Main holds a plugin object.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void PinFromHost(PluginHost host, string mode)
+    {
+        switch (mode)
+        {
+            case "cache":
+                HostCache.Remember((Type)host.Invoke("pinned", "type")!, "pinned");
+                break;
+            case "exception":
+                try
+                {
+                    host.Invoke("pinned", "throw");
+                }
+                catch (Exception ex)
+                {
+                    HostCache.LastError = ex;
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Each publish gets its own build time, so that publishing the same build again is a new version.</summary>
+    private sealed class SteppingClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now = _now.AddSeconds(1);
+    }
+}
