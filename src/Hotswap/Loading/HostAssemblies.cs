@@ -187,7 +187,16 @@ internal sealed class HostAssemblies
 
     private static int StartCounting()
     {
-        AppDomain.CurrentDomain.AssemblyLoad += static (_, _) => Interlocked.Increment(ref s_loads);
+        // Loads into collectible contexts (every plugin version's) are not counted: they happen at
+        // every reload, and a host's sharing context that is a plugin's own resolves names from its
+        // version folder, which does not change.
+        AppDomain.CurrentDomain.AssemblyLoad += static (_, e) =>
+        {
+            if (AssemblyLoadContext.GetLoadContext(e.LoadedAssembly) is not { IsCollectible: true })
+            {
+                Interlocked.Increment(ref s_loads);
+            }
+        };
         return 0;
     }
 

@@ -33,6 +33,7 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
     private readonly AssemblyDependencyResolver _resolver;
     private readonly HostAssemblies _host;
     private readonly IReadOnlySet<string> _shared;
+    private readonly IReadOnlySet<string> _private;
     private readonly VerifiedFiles _files;
     private readonly string _version;
     private readonly ILogger _logger;
@@ -40,10 +41,11 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
     private string? _nativeCopies;
     private readonly Dictionary<string, string> _copied = new(StringComparer.Ordinal);
 
-    public PluginLoadContext(string pluginName, string version, string entryAssemblyPath, VerifiedFiles files, HostAssemblies host, ILogger logger, AssemblyDependencyResolver? resolver = null, IReadOnlySet<string>? shared = null)
+    public PluginLoadContext(string pluginName, string version, string entryAssemblyPath, VerifiedFiles files, HostAssemblies host, ILogger logger, AssemblyDependencyResolver? resolver = null, IReadOnlySet<string>? shared = null, IReadOnlySet<string>? privately = null)
         : base($"{pluginName}@{version}", isCollectible: true)
     {
         _shared = shared ?? new HashSet<string>();
+        _private = privately ?? new HashSet<string>();
         _resolver = resolver ?? new AssemblyDependencyResolver(entryAssemblyPath);
         _host = host;
         _files = files;
@@ -92,9 +94,16 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
     internal string? PathOf(string simpleName)
         => (IsShared(simpleName) ? null : _resolver.ResolveAssemblyToPath(new AssemblyName(simpleName))) ?? _host.PathOf(simpleName);
 
-    /// <summary>What Verify decided comes from the host, the framework, and (for an assembly loaded by name at run time, outside the references Verify walked) whatever must be shared.</summary>
+    /// <summary>
+    /// What Verify decided comes from the host, the framework, and, for an assembly loaded by name at
+    /// run time outside the references Verify walked, whatever must be shared. What Verify resolved
+    /// privately, and satellite assemblies, are decided at once: this runs at every load (the JIT's
+    /// too), and asking the host about a name it lacks costs a look through its assemblies.
+    /// </summary>
     private bool IsShared(string name)
-        => _shared.Contains(name) || _host.IsFramework(name) || (_host.MustShare(name) is not null && _host.TryGetVersion(name, out _));
+        => _shared.Contains(name)
+            || _host.IsFramework(name)
+            || (!_private.Contains(name) && !name.EndsWith(".resources", StringComparison.OrdinalIgnoreCase) && _host.MustShare(name) is not null && _host.TryGetVersion(name, out _));
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
     {

@@ -26,11 +26,11 @@ internal static class PluginLoader
 
         string entry = PluginLayout.ResolveInside(plugin.VersionDirectory, manifest.EntryAssembly)!; // verified above.
         VerifiedFiles files = VerifiedFiles.From(plugin.Name, plugin.VersionDirectory, manifest);
-        (System.Runtime.Loader.AssemblyDependencyResolver resolver, IReadOnlySet<string> shared) = CheckDependencies(plugin.Name, entry, host, files);
+        (System.Runtime.Loader.AssemblyDependencyResolver resolver, IReadOnlySet<string> shared, IReadOnlySet<string> privately) = CheckDependencies(plugin.Name, entry, host, files);
 
         // The resolver read deps.json once; the load context reuses it rather than reading it again.
         // The file list the folder verified with stays on the version: every later load checks its bytes against it.
-        return new PluginVersion(plugin.Name, plugin.Version, entry) { Resolver = resolver, Files = files, Shared = shared, Sequence = trustedKeys is null ? null : manifest.Sequence };
+        return new PluginVersion(plugin.Name, plugin.Version, entry) { Resolver = resolver, Files = files, Shared = shared, Private = privately, Sequence = trustedKeys is null ? null : manifest.Sequence };
     }
 
     /// <summary>
@@ -41,8 +41,8 @@ internal static class PluginLoader
     /// version folder, through deps.json, for everything else. Each assembly taken from the host must
     /// be at a version no lower than the plugin was built against.
     /// </summary>
-    /// <returns>The resolver, and the simple names of the assemblies the version gets from the host (the framework's aside).</returns>
-    private static (System.Runtime.Loader.AssemblyDependencyResolver Resolver, IReadOnlySet<string> Shared) CheckDependencies(string pluginName, string entry, HostAssemblies host, VerifiedFiles files)
+    /// <returns>The resolver, the simple names of the assemblies the version gets from the host (the framework's aside), and of those it loads from its folder.</returns>
+    private static (System.Runtime.Loader.AssemblyDependencyResolver Resolver, IReadOnlySet<string> Shared, IReadOnlySet<string> Private) CheckDependencies(string pluginName, string entry, HostAssemblies host, VerifiedFiles files)
     {
         AssemblyDependencyResolverHandle resolver = AssemblyDependencyResolverHandle.Create(pluginName, entry);
         var visited = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -138,7 +138,8 @@ internal static class PluginLoader
             }
         }
 
-        return (resolver.Resolver, fromHost.Where(static p => p.Value != SR.SharedFramework).Select(static p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase));
+        HashSet<string> fromHostNames = fromHost.Where(static p => p.Value != SR.SharedFramework).Select(static p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return (resolver.Resolver, fromHostNames, visited.Where(name => !fromHost.ContainsKey(name)).ToHashSet(StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>
@@ -150,7 +151,7 @@ internal static class PluginLoader
     {
         string entry = version.EntryAssemblyPath;
         VerifiedFiles files = version.Files ?? throw new InvalidOperationException(SR.NotVerified(version.Info));
-        var context = new PluginLoadContext(version.Name, version.Version, entry, files, host, logger, version.Resolver, version.Shared);
+        var context = new PluginLoadContext(version.Name, version.Version, entry, files, host, logger, version.Resolver, version.Shared, version.Private);
         version.Resolver = null;
         version.LoadContext = context;
         Assembly assembly;

@@ -52,6 +52,9 @@ internal sealed class PluginVersion
     /// <summary>Gets the assemblies this version gets from the host (shared by necessity, or needed and not shipped), by simple name; set by Verify.</summary>
     public IReadOnlySet<string>? Shared { get; init; }
 
+    /// <summary>Gets the assemblies Verify resolved from the version folder, by simple name.</summary>
+    public IReadOnlySet<string>? Private { get; init; }
+
     /// <summary>Gets or sets the signed manifest's sequence number, or <see langword="null"/> when unsigned or unchecked.</summary>
     public long? Sequence { get; set; }
 
