@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Hotswap;
+using Hotswap.Diagnostics;
 
 namespace DiagnoseHost;
 
@@ -8,6 +9,9 @@ namespace DiagnoseHost;
 /// as "pinned" and the clean build as "clean", loads both (the mode is the pinner's load data; "cache"
 /// and "exception" are pins the host makes itself), publishes both again and reloads, then prints
 /// <c>stuck pinned@V</c>, <c>unloaded clean@V</c> and <c>ready</c>, and waits for <c>exit</c>.
+/// With a fifth argument <c>self</c> the host diagnoses itself (<see cref="HeapDumpDiagnoser"/>): it
+/// also prints <c>cause ...</c>, the stuck report's cause on one line, and is ready once its status
+/// file carries that cause.
 /// </summary>
 internal static class Program
 {
@@ -17,19 +21,21 @@ internal static class Program
         string pinnerBuild = args[1];
         string cleanBuild = args[2];
         string mode = args[3];
+        bool self = args.Length > 4 && args[4] == "self";
         Directory.CreateDirectory(root);
         var clock = new SteppingClock();
         PublishResult pinnedOld = await PluginPublisher.PublishAsync(pinnerBuild, root, "pinned", new PublishOptions { TimeProvider = clock });
         PublishResult cleanOld = await PluginPublisher.PublishAsync(cleanBuild, root, "clean", new PublishOptions { TimeProvider = clock });
 
-        var stuck = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stuck = new TaskCompletionSource<UnloadStuckEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         var unloaded = new Dictionary<string, TaskCompletionSource<string>>
         {
             ["pinned"] = new(TaskCreationOptions.RunContinuationsAsynchronously),
             ["clean"] = new(TaskCreationOptions.RunContinuationsAsynchronously),
         };
-        await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root, UnloadTimeout = TimeSpan.FromSeconds(2) });
-        host.UnloadStuck += (_, e) => stuck.TrySetResult($"{e.Version.PluginName}@{e.Version.Version}");
+        using var statusWritten = new StatusWatch(root);
+        await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root, UnloadTimeout = TimeSpan.FromSeconds(2), UnloadDiagnoser = self ? new HeapDumpDiagnoser() : null });
+        host.UnloadStuck += (_, e) => stuck.TrySetResult(e);
         host.Unloaded += (_, e) => unloaded[e.Version.PluginName].TrySetResult($"{e.Version.PluginName}@{e.Version.Version}");
         (await host.LoadAsync(mode)).EnsureSuccess();
         PinFromHost(host, mode);
@@ -44,7 +50,13 @@ internal static class Program
         }
         else
         {
-            Console.WriteLine("stuck " + await stuck.Task.WaitAsync(TimeSpan.FromMinutes(1)));
+            UnloadStuckEventArgs report = await stuck.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            Console.WriteLine($"stuck {report.Version}");
+            if (self)
+            {
+                Console.WriteLine("cause " + report.Cause.ReplaceLineEndings(" "));
+                await statusWritten.UntilAsync(() => HostStatusReader.ReadLiveHosts(root).Any(h => h.ProcessId == Environment.ProcessId && h.Stuck.Any(v => v.Cause == report.Cause)));
+            }
         }
 
         Console.WriteLine("unloaded " + await unloaded["clean"].Task.WaitAsync(TimeSpan.FromMinutes(1)));

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Hotswap.Cli.Diagnosing;
+using Hotswap.Diagnostics;
 
 namespace Hotswap.Cli.Commands;
 
@@ -61,7 +61,7 @@ internal static class DiagnoseCommand
                 output.Line($"    -> {link.Describe()}");
             }
 
-            output.Line("  " + Advice(chain));
+            output.Line("  " + chain.Advice());
         }
 
         output.Document(new JsonObject
@@ -76,25 +76,6 @@ internal static class DiagnoseCommand
         });
     }
 
-    /// <summary>What to change, in one sentence: the reference from the last object outside the version (or the root) to the version's object.</summary>
-    private static string Advice(RetentionChain chain)
-    {
-        ChainLink? pluginEnd = chain.PluginEnd;
-        if (pluginEnd is null)
-        {
-            return "Nothing of the version was named; read the chain above.";
-        }
-
-        if (chain.RootKind == "thread-stack" && chain.Links.Count == 1 && pluginEnd.Via is null)
-        {
-            return $"A thread still runs the version's code ({pluginEnd.Type}.{pluginEnd.Detail}): make it end (a token the plugin observes, or IPluginContext.RegisterForDispose) before the version retires.";
-        }
-
-        string what = pluginEnd.Detail is null ? pluginEnd.Type : $"{pluginEnd.Type} [{pluginEnd.Detail}]";
-        string holder = chain.HostEnd is { } hostEnd ? $"{hostEnd.Type}{(pluginEnd.Via is null ? "" : "." + pluginEnd.Via)}, reached from {chain.Root}," : chain.Root;
-        return $"Culprit: {holder} holds {what}. Release it (unsubscribe, dispose, evict) when the version retires; the version is collected once nothing outside it holds it.";
-    }
-
     private static JsonObject Document(StuckVersion stuck) => new()
     {
         ["plugin"] = stuck.Plugin,
@@ -106,7 +87,7 @@ internal static class DiagnoseCommand
         ["pluginEnd"] = stuck.Chain.PluginEnd is { } plugin ? Link(plugin) : null,
         ["chain"] = new JsonArray([.. stuck.Chain.Links.Select(static l => (JsonNode?)Link(l))]),
         ["text"] = stuck.Chain.Describe(),
-        ["advice"] = Advice(stuck.Chain),
+        ["advice"] = stuck.Chain.Advice(),
     };
 
     private static JsonObject Link(ChainLink link) => new()

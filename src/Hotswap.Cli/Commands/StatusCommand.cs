@@ -76,7 +76,7 @@ internal static class StatusCommand
                 ["kept"] = Versions(h.Kept),
                 ["loading"] = Versions(h.Loading),
                 ["retiring"] = Versions(h.Retiring),
-                ["stuck"] = Versions(h.Stuck),
+                ["stuck"] = StuckVersions(h.Stuck),
                 ["updatedAt"] = h.UpdatedAt,
             })]),
         });
@@ -87,9 +87,16 @@ internal static class StatusCommand
         foreach (PluginVersionStatus version in versions)
         {
             output.Line($"    {label} {version}");
+            if (version.Cause is { } cause)
+            {
+                output.Line($"              {CliOutput.OneLine(cause)}");
+            }
         }
     }
 
     private static JsonArray Versions(IReadOnlyList<PluginVersionStatus> versions)
         => new([.. versions.Select(static v => (JsonNode?)new JsonObject { ["name"] = v.Name, ["version"] = v.Version })]);
+
+    private static JsonArray StuckVersions(IReadOnlyList<PluginVersionStatus> versions)
+        => new([.. versions.Select(static v => (JsonNode?)new JsonObject { ["name"] = v.Name, ["version"] = v.Version, ["cause"] = v.Cause })]);
 }

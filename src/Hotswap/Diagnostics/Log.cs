@@ -80,4 +80,7 @@ internal static partial class Log
 
     [LoggerMessage(41, LogLevel.Warning, "The private copies of the native libraries of {Plugin}@{Version} in {Folder} could not be removed; remove them by hand.")]
     public static partial void NativeCopiesNotRemoved(ILogger logger, string plugin, string version, string folder, Exception exception);
+
+    [LoggerMessage(42, LogLevel.Warning, "The unload diagnoser {Diagnoser} failed to name what holds {Versions}; they are reported with what the host knows.")]
+    public static partial void UnloadDiagnosisFailed(ILogger logger, string diagnoser, string versions, Exception exception);
 }

@@ -221,7 +221,18 @@ internal static partial class SR
     public static string NotCollected(PluginVersionInfo version, TimeSpan elapsed, int collections, string? knownProblem)
         => $"The load context of {version} is still alive {elapsed.TotalMilliseconds:0} ms after Unload() and {collections} forced collections. {knownProblem}"
             + "Something outside the plugin still references its code or objects: a delegate on a host or static event, an undisposed timer, a thread still running plugin code, a host cache keyed by a plugin type, or a kept exception. "
-            + "Register such things with IPluginContext.RegisterForDispose, or release them in OnFreeAsync. To find the chain: dotnet-dump analyze, then 'dumpheap -type LoaderAllocator' and 'gcroot'.";
+            + "Register such things with IPluginContext.RegisterForDispose, or release them in OnFreeAsync.";
+
+    public static string FindTheChain
+        => $" To find the chain: hotswap diagnose {Environment.ProcessId}, or set PluginHostOptions.UnloadDiagnoser (HeapDumpDiagnoser, in the package Hotswap.Diagnostics) and the host names it here.";
+
+    public static string Diagnosed(string finding) => $" What holds it: {finding}";
+
+    public static string DiagnosedNothing(string diagnoser) => $" The unload diagnoser ({diagnoser}) named nothing for it.";
+
+    public static string DiagnosisFailed(string diagnoser, Exception failure) => $" The unload diagnoser ({diagnoser}) failed: {failure.GetType().Name}: {failure.Message}";
+
+    public static string DiagnosisTimedOut(string diagnoser, TimeSpan timeout) => $" The unload diagnoser ({diagnoser}) did not answer within {timeout.TotalMinutes:0} minutes.";
 
     public static string StaticNameTwice(string name) => $"The static plugin name '{name}' is used more than once (names are compared ignoring case).";
 

@@ -265,7 +265,7 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
             current?.Plugins ?? [],
             current?.Leases.Count ?? 0,
             _retirement.RetiringVersions,
-            _retirement.StuckVersions,
+            _retirement.StuckReports,
             _reloads.Loading,
             _reloads.KeptVersions);
     }

@@ -21,6 +21,7 @@ internal sealed class HostRuntime
         Time = options.TimeProvider;
         LifecycleTimeout = options.LifecycleTimeout;
         UnloadTimeout = options.UnloadTimeout;
+        UnloadDiagnoser = options.UnloadDiagnoser;
         Services = options.Services ?? EmptyServiceProvider.Instance;
         ExtensionFactory = options.ExtensionFactory;
         StaticPlugins = [.. options.StaticPlugins];
@@ -50,6 +51,9 @@ internal sealed class HostRuntime
     public TimeSpan LifecycleTimeout { get; }
 
     public TimeSpan UnloadTimeout { get; }
+
+    /// <summary>Gets what names the cause of a stuck version, or <see langword="null"/>.</summary>
+    public IUnloadDiagnoser? UnloadDiagnoser { get; }
 
     public IServiceProvider Services { get; }
 

@@ -29,6 +29,20 @@ public sealed class PluginHostOptions
     public int UnloadForcedCollections { get; set; } = 16;
 
     /// <summary>
+    /// Gets or sets what names the cause of a version reported stuck before
+    /// <see cref="PluginHost.UnloadStuck"/> is raised: its answer is added to
+    /// <see cref="UnloadStuckEventArgs.Cause"/>, the log, the status file and <c>hotswap status</c>.
+    /// </summary>
+    /// <value>
+    /// <see langword="null"/> (off) by default. <c>new HeapDumpDiagnoser()</c> from the package
+    /// <c>Hotswap.Diagnostics</c> names the shortest chain of references from a GC root to the
+    /// version; it pauses the whole process while it dumps the heap (about 1.5 seconds for a 200 MB
+    /// heap), once for the versions reported stuck together. The report waits for the answer, at most
+    /// 5 minutes.
+    /// </value>
+    public IUnloadDiagnoser? UnloadDiagnoser { get; set; }
+
+    /// <summary>
     /// Gets or sets a value indicating whether each new version's own code is compiled before the
     /// switch: every non-generic method of its assembly, so that no caller pays the first
     /// compilation (code in a collectible context gets no ReadyToRun and no tiering).

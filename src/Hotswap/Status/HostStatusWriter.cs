@@ -88,7 +88,7 @@ internal sealed class HostStatusWriter : IDisposable
                 Loading = Convert(taken.Loading ?? []),
                 Kept = Convert(taken.Kept ?? []),
                 Retiring = Convert(taken.Retiring),
-                Stuck = Convert(taken.Stuck),
+                Stuck = [.. taken.Stuck.Select(static r => new PluginVersionStatus { Name = r.Version.PluginName, Version = r.Version.Version, Cause = r.Cause })],
             };
             string content = JsonSerializer.Serialize(status, StatusJsonContext.Default.HostStatus);
             if (content == _lastWritten)

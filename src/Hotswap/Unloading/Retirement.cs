@@ -31,6 +31,8 @@ internal sealed class Retirement
     private readonly Dictionary<PluginGeneration, RetiringGeneration> _generations = [];
     private readonly Dictionary<PluginVersionInfo, int> _retiring = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, System.Diagnostics.Activity> _unloads = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, string> _causes = new();
+    private readonly StuckDiagnosis? _diagnosis;
 
     /// <param name="host">What the host's parts share.</param>
     /// <param name="source">The current generation.</param>
@@ -43,11 +45,37 @@ internal sealed class Retirement
         _host = host;
         _source = source;
         _events = events;
-        _watchdog = new UnloadWatchdog(host.Time, host.UnloadTimeout, forcedCollections, ReportUnloaded, ReportStuck);
+        _watchdog = new UnloadWatchdog(host.Time, host.UnloadTimeout, forcedCollections, ReportUnloaded, ReportNotCollected);
+        _diagnosis = host.UnloadDiagnoser is { } diagnoser ? new StuckDiagnosis(diagnoser, host.Time, host.Logger, PublishStuck) : null;
     }
 
     /// <summary>Gets the retired versions reported stuck and still alive.</summary>
-    public IReadOnlyList<PluginVersionInfo> StuckVersions => _watchdog.StuckVersions;
+    /// <remarks>A version being diagnosed is listed once its report, with the finding, has been made.</remarks>
+    public IReadOnlyList<PluginVersionInfo> StuckVersions => [.. StuckReports.Select(static r => r.Version)];
+
+    /// <summary>Gets the retired versions reported stuck and still alive, each with the cause it was reported with.</summary>
+    public IReadOnlyList<StuckReport> StuckReports
+    {
+        get
+        {
+            IReadOnlyList<PluginVersionInfo> alive = _watchdog.StuckVersions;
+            foreach (PluginVersionInfo gone in _causes.Keys.Except(alive))
+            {
+                _causes.TryRemove(gone, out _);
+            }
+
+            var reports = new List<StuckReport>(alive.Count);
+            foreach (PluginVersionInfo version in alive)
+            {
+                if (_causes.TryGetValue(version, out string? cause))
+                {
+                    reports.Add(new StuckReport(version, cause));
+                }
+            }
+
+            return reports;
+        }
+    }
 
     /// <summary>Gets the number of leases held on retired generations that have not drained yet.</summary>
     public long DrainingCalls
@@ -344,8 +372,38 @@ internal sealed class Retirement
         _events.OnUnloaded(new UnloadedEventArgs(version, elapsed, collections));
     }
 
+    /// <summary>The watchdog's report: these contexts outlived the timeout in one round.</summary>
+    private void ReportNotCollected(IReadOnlyList<StuckFinding> found)
+    {
+        if (_diagnosis is { } diagnosis)
+        {
+            diagnosis.Report(found);
+        }
+        else
+        {
+            foreach (StuckFinding finding in found)
+            {
+                PublishStuck(finding.Version, finding.Elapsed, finding.Cause + SR.FindTheChain);
+            }
+        }
+    }
+
+    /// <summary>Reports a version stuck now, or once the diagnoser has named what holds it.</summary>
     private void ReportStuck(PluginVersionInfo version, TimeSpan elapsed, string cause)
     {
+        if (_diagnosis is { } diagnosis)
+        {
+            diagnosis.Report([new StuckFinding(version, elapsed, cause)]);
+        }
+        else
+        {
+            PublishStuck(version, elapsed, cause);
+        }
+    }
+
+    private void PublishStuck(PluginVersionInfo version, TimeSpan elapsed, string cause)
+    {
+        _causes[version] = cause;
         Untrack(version);
         _host.Telemetry.RecordUnload(_unloads.TryRemove(version, out System.Diagnostics.Activity? activity) ? activity : null, version, elapsed, collected: false, cause);
         _events.OnStatusChanged();

@@ -37,7 +37,7 @@ internal sealed class UnloadWatchdog
     private readonly TimeSpan _timeout;
     private readonly int _forcedCollections;
     private readonly Action<PluginVersionInfo, TimeSpan, int> _unloaded;
-    private readonly Action<PluginVersionInfo, TimeSpan, string> _stuck;
+    private readonly Action<IReadOnlyList<StuckFinding>> _stuck;
     private readonly Lock _gate = new();
     private readonly List<Entry> _pending = [];
     private readonly List<Entry> _leaked = [];
@@ -45,7 +45,12 @@ internal sealed class UnloadWatchdog
     private bool _running;
     private int _added;
 
-    public UnloadWatchdog(TimeProvider time, TimeSpan timeout, int forcedCollections, Action<PluginVersionInfo, TimeSpan, int> unloaded, Action<PluginVersionInfo, TimeSpan, string> stuck)
+    /// <param name="time">The host's clock.</param>
+    /// <param name="timeout">How long a context may live after <c>Unload()</c>.</param>
+    /// <param name="forcedCollections">The bound on forced collections per burst.</param>
+    /// <param name="unloaded">Reports a version collected.</param>
+    /// <param name="stuck">Reports the versions found stuck in one round, together (so that one diagnosis can serve them all).</param>
+    public UnloadWatchdog(TimeProvider time, TimeSpan timeout, int forcedCollections, Action<PluginVersionInfo, TimeSpan, int> unloaded, Action<IReadOnlyList<StuckFinding>> stuck)
     {
         _time = time;
         _timeout = timeout;
@@ -165,10 +170,14 @@ internal sealed class UnloadWatchdog
                 _unloaded(entry.Version, _time.GetElapsedTime(entry.Started), entry.Collections);
             }
 
-            foreach (Entry entry in stuck)
+            if (stuck.Count > 0)
             {
-                string known = finalizersBlocked ? SR.FinalizerBlocked + entry.KnownProblem : entry.KnownProblem ?? "";
-                _stuck(entry.Version, _time.GetElapsedTime(entry.Started), SR.NotCollected(entry.Version, _time.GetElapsedTime(entry.Started), entry.Collections, known));
+                _stuck([.. stuck.Select(entry =>
+                {
+                    string known = finalizersBlocked ? SR.FinalizerBlocked + entry.KnownProblem : entry.KnownProblem ?? "";
+                    TimeSpan elapsed = _time.GetElapsedTime(entry.Started);
+                    return new StuckFinding(entry.Version, elapsed, SR.NotCollected(entry.Version, elapsed, entry.Collections, known));
+                })]);
             }
 
             if (done)

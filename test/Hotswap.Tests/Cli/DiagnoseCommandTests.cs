@@ -155,6 +155,33 @@ public sealed class DiagnoseCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task SelfDiagnosis_TheHostNamesTheChainInItsStuckReport_AndHotswapStatusShowsIt()
+    {
+        await using DiagnoseHostProcess host = await DiagnoseHostProcess.StartAsync(HostRoot(), "event", selfDiagnose: true);
+
+        // The report waited for the host's own heap dump: the cause ends with the chain, the root's kind and the culprit.
+        string cause = host.Cause!;
+        Assert.Contains($"The load context of pinned@{host.PinnedOld} is still alive", cause);
+        // Both versions' handlers are on the event (the new one subscribed too): the chain goes through its invocation list to the old one's.
+        Assert.Contains(" What holds it: static field TestContracts.HostEvents.Tick -> System.EventHandler ", cause);
+        Assert.Contains($" [calls Pinner.PinnerPlugin.OnTick] -> Pinner.PinnerPlugin (via _target) (Pinner.dll, pinned@{host.PinnedOld}) (root: static-field). ", cause);
+        Assert.Contains("Culprit: System.EventHandler._target, reached from static field TestContracts.HostEvents.Tick, holds Pinner.PinnerPlugin.", cause);
+        Assert.Contains($"(heap dump of process {host.ProcessId}; the host was paused ", cause);
+        Assert.DoesNotContain("hotswap diagnose", cause); // the hint to find the chain gives way to the chain
+
+        CliResult json = await CliRunner.RunAsync("status", HostRoot(), "--json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        JsonNode stuck = Assert.Single(Assert.Single(json.Json["hosts"]!.AsArray())!["stuck"]!.AsArray())!;
+        Assert.Equal($"pinned@{host.PinnedOld}", $"{stuck["name"]}@{stuck["version"]}");
+        Assert.Equal(cause, (string?)stuck["cause"]);
+
+        CliResult text = await CliRunner.RunAsync("status", HostRoot());
+        Assert.Contains($"    STUCK     pinned@{host.PinnedOld}\n              The load context of pinned@{host.PinnedOld}", text.Stdout.ReplaceLineEndings("\n"));
+        Assert.Contains("What holds it: static field TestContracts.HostEvents.Tick -> ", text.Stdout);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task Diagnose_NoSuchProcess_FailsWithOneLine()
     {
         CliResult result = await CliRunner.RunAsync("diagnose", "2147483647", "--json");

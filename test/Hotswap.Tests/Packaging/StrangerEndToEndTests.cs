@@ -94,7 +94,7 @@ public sealed class StrangerEndToEndTests : IClassFixture<PackedFeed>
     [Fact]
     public void Packages_EveryOneHasReadmeLicenseRepositoryCommitAndSymbols_TheGeneratorAndThePluginAnalyzersAreAnalyzers()
     {
-        Assert.Equal(["Hotswap", "Hotswap.Abstractions", "Hotswap.AspNetCore", "Hotswap.Cli", "Hotswap.Fleet", "Hotswap.Generators", "Hotswap.Hosting", "Hotswap.Templates"], _feed.PackageIds);
+        Assert.Equal(["Hotswap", "Hotswap.Abstractions", "Hotswap.AspNetCore", "Hotswap.Cli", "Hotswap.Diagnostics", "Hotswap.Fleet", "Hotswap.Generators", "Hotswap.Hosting", "Hotswap.Templates"], _feed.PackageIds);
         foreach (string id in _feed.PackageIds)
         {
             var package = new PackedPackage(_feed.PackageFile(id));

@@ -31,13 +31,17 @@ public sealed class DiagnoseHostProcess : IAsyncDisposable
     /// <summary>Gets the old (retired, collected) version of "clean".</summary>
     public string CleanOld { get; private set; } = "";
 
+    /// <summary>Gets the cause of the stuck report, on one line, when the host diagnosed itself; otherwise null.</summary>
+    public string? Cause { get; private set; }
+
     /// <summary>Starts the host and waits until it printed <c>ready</c>.</summary>
     /// <param name="pluginsRoot">A folder for the host's plugins root.</param>
     /// <param name="mode">How the pinned version is pinned: event, timer, thread, gchandle, typedescriptor, cache, exception, none.</param>
-    public static async Task<DiagnoseHostProcess> StartAsync(string pluginsRoot, string mode)
+    /// <param name="selfDiagnose">Whether the host names what holds its stuck version itself (HeapDumpDiagnoser); it is then ready once its status file has the cause.</param>
+    public static async Task<DiagnoseHostProcess> StartAsync(string pluginsRoot, string mode, bool selfDiagnose = false)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { Fixtures.PathOf("diagnose-host"), pluginsRoot, Fixtures.PathOf(Fixtures.Pinner), Fixtures.PathOf(Fixtures.GreeterV1), mode })
+        foreach (string argument in new[] { Fixtures.PathOf("diagnose-host"), pluginsRoot, Fixtures.PathOf(Fixtures.Pinner), Fixtures.PathOf(Fixtures.GreeterV1), mode, selfDiagnose ? "self" : "" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -49,6 +53,11 @@ public sealed class DiagnoseHostProcess : IAsyncDisposable
             string[] versions = loaded["loaded ".Length..].Split(' ');
             host.PinnedOld = versions[0]["pinned@".Length..];
             host.CleanOld = versions[1]["clean@".Length..];
+            if (selfDiagnose)
+            {
+                host.Cause = (await host.WaitForAsync(static l => l.StartsWith("cause ", StringComparison.Ordinal)))["cause ".Length..];
+            }
+
             await host.WaitForAsync(static l => l == "ready");
             return host;
         }

@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Diagnostics.Runtime;
 using Microsoft.Diagnostics.Runtime.Interfaces;
 
-namespace Hotswap.Cli.Diagnosing;
+namespace Hotswap.Diagnostics;
 
 /// <summary>
 /// Reads a dump of a host and finds every plugin version that was unloaded and is still alive, with
@@ -39,20 +39,24 @@ internal sealed class StuckVersionFinder
     private readonly Dictionary<ulong, Context> _stuckByAllocator = [];
     private readonly Dictionary<ulong, Context?> _typeContexts = [];
     private ulong _runtimeTypeMethodTable;
+    private readonly CancellationToken _cancel;
     private Dictionary<ulong, List<ulong>>? _dependents;
 
-    private StuckVersionFinder(ClrRuntime runtime)
+    private StuckVersionFinder(ClrRuntime runtime, CancellationToken cancel)
     {
         _runtime = runtime;
         _heap = runtime.Heap;
+        _cancel = cancel;
     }
 
     /// <summary>Reads a dump file.</summary>
     /// <param name="dumpPath">A full or heap dump of a .NET 10 host.</param>
     /// <param name="plugin">Only this plugin's versions, or every plugin's when null.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
     /// <returns>What was found.</returns>
     /// <exception cref="InvalidOperationException">The dump holds no .NET runtime, or its heap cannot be walked.</exception>
-    public static DiagnoseFindings Find(string dumpPath, string? plugin)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public static DiagnoseFindings Find(string dumpPath, string? plugin, CancellationToken cancellationToken = default)
     {
         using DataTarget target = DataTarget.LoadDump(dumpPath);
         ClrInfo clr = target.ClrVersions.FirstOrDefault() ?? throw new InvalidOperationException($"The dump '{dumpPath}' holds no .NET runtime.");
@@ -62,7 +66,7 @@ internal sealed class StuckVersionFinder
             throw new InvalidOperationException($"The heap in the dump '{dumpPath}' cannot be walked (the process was taken in the middle of a garbage collection); run diagnose again.");
         }
 
-        return new StuckVersionFinder(runtime).Find(plugin);
+        return new StuckVersionFinder(runtime, cancellationToken).Find(plugin);
     }
 
     /// <summary>
@@ -87,7 +91,7 @@ internal sealed class StuckVersionFinder
                 return clr.CreateRuntime(beside, ignoreMismatch: true);
             }
 
-            throw new InvalidOperationException($"No debugging library (DAC) of .NET {clr.Version} to read the dump with: {CliOutput.OneLine(ex.Message)} Run diagnose with the same .NET runtime as the host.", ex);
+            throw new InvalidOperationException($"No debugging library (DAC) of .NET {clr.Version} to read the dump with: {Text.OneLine(ex.Message)} Run diagnose with the same .NET runtime as the host.", ex);
         }
     }
 
@@ -272,8 +276,14 @@ internal sealed class StuckVersionFinder
             }
         }
 
+        int visited = 0;
         while (queue.Count > 0 && chains.Count < _stuckByContext.Count)
         {
+            if ((++visited & 0xFFFF) == 0)
+            {
+                _cancel.ThrowIfCancellationRequested();
+            }
+
             ulong address = queue.Dequeue();
             ClrObject obj = _heap.GetObject(address);
             if (Owner(obj, out _) is { } context)

@@ -1,4 +1,4 @@
-namespace Hotswap.Cli.Diagnosing;
+namespace Hotswap.Diagnostics;
 
 /// <summary>
 /// The shortest chain of references from a GC root to an object of a stuck plugin version: the root,
@@ -21,6 +21,25 @@ internal sealed record RetentionChain(string RootKind, string Root, IReadOnlyLis
 
     /// <summary>Gets the chain on one line: the root, then each object with the field that reaches it.</summary>
     public string Describe() => string.Join(" -> ", [Root, .. Links.Select(static l => l.Describe())]);
+
+    /// <summary>What to change, in one sentence: the reference from the last object outside the version (or the root) to the version's object.</summary>
+    public string Advice()
+    {
+        ChainLink? pluginEnd = PluginEnd;
+        if (pluginEnd is null)
+        {
+            return "Nothing of the version was named; read the chain.";
+        }
+
+        if (RootKind == "thread-stack" && Links.Count == 1 && pluginEnd.Via is null)
+        {
+            return $"A thread still runs the version's code ({pluginEnd.Type}.{pluginEnd.Detail}): make it end (a token the plugin observes, or IPluginContext.RegisterForDispose) before the version retires.";
+        }
+
+        string what = pluginEnd.Detail is null ? pluginEnd.Type : $"{pluginEnd.Type} [{pluginEnd.Detail}]";
+        string holder = HostEnd is { } hostEnd ? $"{hostEnd.Type}{(pluginEnd.Via is null ? "" : "." + pluginEnd.Via)}, reached from {Root}," : Root;
+        return $"Culprit: {holder} holds {what}. Release it (unsubscribe, dispose, evict) when the version retires; the version is collected once nothing outside it holds it.";
+    }
 }
 
 /// <summary>One object of a <see cref="RetentionChain"/>.</summary>
