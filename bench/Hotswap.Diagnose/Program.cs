@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Hotswap.Benchmarks.Contracts;
+using Hotswap.Diagnostics;
 
 namespace Hotswap.Diagnose;
 
@@ -15,7 +17,9 @@ namespace Hotswap.Diagnose;
 /// (default 3). For each run it reports the command's wall time, the dump's write time the command
 /// measured, and the longest stall a thread of this process saw meanwhile (it notes the clock every
 /// millisecond): that is the pause the host really suffers. With <c>--serve</c> it runs nothing and
-/// waits, set up, until its stdin ends, for running diagnose on it by hand.
+/// waits, set up, until its stdin ends, for running diagnose on it by hand. With <c>--self</c> the host
+/// diagnoses itself instead, in process, as <see cref="PluginHostOptions.UnloadDiagnoser"/> does
+/// (<see cref="HeapDumpDiagnoser"/>): the same figures, and how much the host's peak working set grew.
 /// </summary>
 internal static class Program
 {
@@ -29,6 +33,7 @@ internal static class Program
         int heapMb = Option(args, "--heap-mb", 200);
         int runs = Option(args, "--runs", 3);
         bool deep = args.Contains("--deep");
+        bool self = args.Contains("--self");
         string pluginOutput = Metadata("Hotswap.Diagnose.PluginOutput");
         string cli = Metadata("Hotswap.Diagnose.Cli");
         string root = Directory.CreateTempSubdirectory("hotswap-diagnose-bench-").FullName;
@@ -41,13 +46,13 @@ internal static class Program
             }
 
             await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root, UnloadTimeout = TimeSpan.FromSeconds(2) });
-            var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            host.UnloadStuck += (_, _) => stuck.TrySetResult();
+            var stuck = new TaskCompletionSource<PluginVersionInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
+            host.UnloadStuck += (_, e) => stuck.TrySetResult(e.Version);
             (await host.LoadAsync()).EnsureSuccess();
             Pin(host, deep);
             await PluginPublisher.PublishAsync(pluginOutput, root, "calc00", new PublishOptions { TimeProvider = clock });
             (await host.ReloadAsync()).EnsureSuccess();
-            await stuck.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            PluginVersionInfo stuckVersion = await stuck.Task.WaitAsync(TimeSpan.FromMinutes(1));
 
             s_heap = Fill(heapMb);
             long heap = GC.GetTotalMemory(forceFullCollection: true);
@@ -58,6 +63,11 @@ internal static class Program
                 Console.WriteLine($"serving: run 'hotswap diagnose {Environment.ProcessId}'; end stdin to stop");
                 await Console.In.ReadToEndAsync();
                 return 0;
+            }
+
+            if (self)
+            {
+                return await SelfAsync(stuckVersion, runs);
             }
 
             Console.WriteLine("run  diagnose (s)  dump write (ms)  longest stall seen by the host (ms)  stuck found");
@@ -84,6 +94,40 @@ internal static class Program
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>The host diagnosing itself: <see cref="HeapDumpDiagnoser"/> in this process, once per run.</summary>
+    private static async Task<int> SelfAsync(PluginVersionInfo stuck, int runs)
+    {
+        var diagnoser = new HeapDumpDiagnoser();
+        using var process = Process.GetCurrentProcess();
+        Console.WriteLine("run  diagnose (s)  dump write (ms)  longest stall seen by the host (ms)  peak working set before -> after (MB)  working set after a full GC (MB)  GC committed after (MB)  chain found");
+        for (int run = 1; run <= runs; run++)
+        {
+            process.Refresh();
+            long peakBefore = process.PeakWorkingSet64;
+            using var stalls = new StallWatch();
+            var wall = Stopwatch.StartNew();
+            IReadOnlyDictionary<PluginVersionInfo, string> found = await diagnoser.DiagnoseAsync([stuck], CancellationToken.None);
+            wall.Stop();
+            process.Refresh();
+            long peakAfter = process.PeakWorkingSet64;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            process.Refresh();
+            string finding = found[stuck];
+            Match paused = Regex.Match(finding, @"paused (\d+) ms");
+            bool chain = finding.Contains("static field Hotswap.Diagnose.Program.", StringComparison.Ordinal);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run,3}  {wall.Elapsed.TotalSeconds,12:0.00}  {paused.Groups[1].Value,15}  {stalls.Longest.TotalMilliseconds,36:0}  {peakBefore / (1024.0 * 1024),18:0} -> {peakAfter / (1024.0 * 1024),-18:0}  {process.WorkingSet64 / (1024.0 * 1024),32:0}  {GC.GetGCMemoryInfo().TotalCommittedBytes / (1024.0 * 1024),23:0}  {(chain ? "yes" : "NO: " + finding)}"));
+            if (!chain)
+            {
+                return 1;
+            }
+        }
+
+        GC.KeepAlive(s_heap);
+        return 0;
     }
 
     /// <summary>The careless host: caches the type of calc00's first version, so that version stays alive once retired.</summary>
