@@ -19,7 +19,7 @@ namespace Hotswap.Diagnose;
 /// millisecond): that is the pause the host really suffers. With <c>--serve</c> it runs nothing and
 /// waits, set up, until its stdin ends, for running diagnose on it by hand. With <c>--self</c> the host
 /// diagnoses itself instead, in process, as <see cref="PluginHostOptions.UnloadDiagnoser"/> does
-/// (<see cref="HeapDumpDiagnoser"/>): the same figures, and how much the host's peak working set grew.
+/// (<see cref="UnloadDiagnosers.HeapDump"/>): the same figures, and how much the host's peak working set grew.
 /// </summary>
 internal static class Program
 {
@@ -96,10 +96,10 @@ internal static class Program
         }
     }
 
-    /// <summary>The host diagnosing itself: <see cref="HeapDumpDiagnoser"/> in this process, once per run.</summary>
+    /// <summary>The host diagnosing itself: <see cref="UnloadDiagnosers.HeapDump"/> in this process, once per run.</summary>
     private static async Task<int> SelfAsync(PluginVersionInfo stuck, int runs)
     {
-        var diagnoser = new HeapDumpDiagnoser();
+        IUnloadDiagnoser diagnoser = UnloadDiagnosers.HeapDump();
         using var process = Process.GetCurrentProcess();
         Console.WriteLine("run  diagnose (s)  dump write (ms)  longest stall seen by the host (ms)  peak working set before -> after (MB)  working set after a full GC (MB)  GC committed after (MB)  chain found");
         for (int run = 1; run <= runs; run++)
@@ -108,7 +108,7 @@ internal static class Program
             long peakBefore = process.PeakWorkingSet64;
             using var stalls = new StallWatch();
             var wall = Stopwatch.StartNew();
-            IReadOnlyDictionary<PluginVersionInfo, string> found = await diagnoser.DiagnoseAsync([stuck], CancellationToken.None);
+            IReadOnlyDictionary<PluginVersionInfo, string> found = await diagnoser.DiagnoseAsync(new UnloadDiagnosisArguments([stuck]), CancellationToken.None);
             wall.Stop();
             process.Refresh();
             long peakAfter = process.PeakWorkingSet64;

@@ -39,9 +39,17 @@ internal sealed class HostDump : IDisposable
         {
             owned = folder = Directory.CreateTempSubdirectory("hotswap-diagnose-").FullName;
         }
-        else
+        else if (!Directory.Exists(folder))
         {
-            Directory.CreateDirectory(folder);
+            // The dump holds everything the process had in memory: a folder only its user can read.
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
 
         string path = System.IO.Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"host-{processId}-{Guid.NewGuid():N}.dmp"));
@@ -50,10 +58,15 @@ internal sealed class HostDump : IDisposable
         {
             new DiagnosticsClient(processId).WriteDump(DumpType.WithHeap, path, logDumpGeneration: false);
         }
-        catch (Exception ex) when (ex is ServerNotAvailableException or DiagnosticsClientException or UnauthorizedAccessException or IOException or ArgumentException)
+        catch (Exception ex) when (ex is ServerNotAvailableException or DiagnosticsClientException or UnauthorizedAccessException or IOException or ArgumentException or TimeoutException or PlatformNotSupportedException)
         {
             Delete(path, owned);
             throw new InvalidOperationException($"Cannot take a dump of process {processId} into '{folder}': {Text.OneLine(ex.Message)} Check the process id, that it is a .NET process run by the same user, that its diagnostic port is on (DOTNET_EnableDiagnostics is not 0), and that the folder is writable with room for the heap.", ex);
+        }
+        catch
+        {
+            Delete(path, owned);
+            throw;
         }
 
         return new HostDump(path, clock.Elapsed, owned, keep);

@@ -22,6 +22,18 @@ internal sealed record RetentionChain(string RootKind, string Root, IReadOnlyLis
     /// <summary>Gets the chain on one line: the root, then each object with the field that reaches it.</summary>
     public string Describe() => string.Join(" -> ", [Root, .. Links.Select(static l => l.Describe())]);
 
+    /// <summary>Gets the chain on one line, at most <paramref name="ends"/> objects from each end, the ones between counted.</summary>
+    /// <param name="ends">How many objects to name at the root's end and at the version's.</param>
+    public string Describe(int ends)
+    {
+        if (Links.Count <= 2 * ends + 1)
+        {
+            return Describe();
+        }
+
+        return string.Join(" -> ", [Root, .. Links.Take(ends).Select(static l => l.Describe()), $"({Links.Count - 2 * ends} more)", .. Links.Skip(Links.Count - ends).Select(static l => l.Describe())]);
+    }
+
     /// <summary>What to change, in one sentence: the reference from the last object outside the version (or the root) to the version's object.</summary>
     public string Advice()
     {

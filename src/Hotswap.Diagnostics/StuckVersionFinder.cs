@@ -4,6 +4,9 @@ using Microsoft.Diagnostics.Runtime.Interfaces;
 
 namespace Hotswap.Diagnostics;
 
+/// <summary>The heap in a dump cannot be walked: the process was dumped in the middle of a garbage collection. Another dump may be walkable.</summary>
+internal sealed class HeapNotWalkableException(string message) : InvalidOperationException(message);
+
 /// <summary>
 /// Reads a dump of a host and finds every plugin version that was unloaded and is still alive, with
 /// the shortest chain of references from a real GC root to it.
@@ -63,7 +66,7 @@ internal sealed class StuckVersionFinder
         using ClrRuntime runtime = CreateRuntime(clr);
         if (!runtime.Heap.CanWalkHeap)
         {
-            throw new InvalidOperationException($"The heap in the dump '{dumpPath}' cannot be walked (the process was taken in the middle of a garbage collection); run diagnose again.");
+            throw new HeapNotWalkableException($"The heap in the dump '{dumpPath}' cannot be walked (the process was taken in the middle of a garbage collection); run diagnose again.");
         }
 
         return new StuckVersionFinder(runtime, cancellationToken).Find(plugin);

@@ -9,7 +9,7 @@ namespace DiagnoseHost;
 /// as "pinned" and the clean build as "clean", loads both (the mode is the pinner's load data; "cache"
 /// and "exception" are pins the host makes itself), publishes both again and reloads, then prints
 /// <c>stuck pinned@V</c>, <c>unloaded clean@V</c> and <c>ready</c>, and waits for <c>exit</c>.
-/// With a fifth argument <c>self</c> the host diagnoses itself (<see cref="HeapDumpDiagnoser"/>): it
+/// With a fifth argument <c>self</c> the host diagnoses itself (<see cref="UnloadDiagnosers.HeapDump"/>): it
 /// also prints <c>cause ...</c>, the stuck report's cause on one line, and is ready once its status
 /// file carries that cause.
 /// </summary>
@@ -34,7 +34,7 @@ internal static class Program
             ["clean"] = new(TaskCreationOptions.RunContinuationsAsynchronously),
         };
         using var statusWritten = new StatusWatch(root);
-        await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root, UnloadTimeout = TimeSpan.FromSeconds(2), UnloadDiagnoser = self ? new HeapDumpDiagnoser() : null });
+        await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root, UnloadTimeout = TimeSpan.FromSeconds(2), UnloadDiagnoser = self ? UnloadDiagnosers.HeapDump() : null });
         host.UnloadStuck += (_, e) => stuck.TrySetResult(e);
         host.Unloaded += (_, e) => unloaded[e.Version.PluginName].TrySetResult($"{e.Version.PluginName}@{e.Version.Version}");
         (await host.LoadAsync(mode)).EnsureSuccess();

@@ -106,6 +106,9 @@ public static class HotswapServiceCollectionExtensions
 
                 // The container's meter factory scopes the Hotswap meter to it (AddMetrics registers one).
                 o.MeterFactory ??= sp.GetService<System.Diagnostics.Metrics.IMeterFactory>();
+
+                // services.AddSingleton(UnloadDiagnosers.HeapDump()) turns the diagnosis of stuck versions on.
+                o.UnloadDiagnoser ??= sp.GetService<IUnloadDiagnoser>();
                 if (o.TimeProvider is null || ReferenceEquals(o.TimeProvider, TimeProvider.System))
                 {
                     o.TimeProvider = sp.GetService<TimeProvider>() ?? TimeProvider.System;

@@ -83,4 +83,10 @@ internal static partial class Log
 
     [LoggerMessage(42, LogLevel.Warning, "The unload diagnoser {Diagnoser} failed to name what holds {Versions}; they are reported with what the host knows.")]
     public static partial void UnloadDiagnosisFailed(ILogger logger, string diagnoser, string versions, Exception exception);
+
+    [LoggerMessage(43, LogLevel.Warning, "The unload diagnoser {Diagnoser} did not answer within {TimeoutMinutes:0} minutes for {Versions}; they are reported with what the host knows.")]
+    public static partial void UnloadDiagnosisTimedOut(ILogger logger, string diagnoser, string versions, double timeoutMinutes);
+
+    [LoggerMessage(44, LogLevel.Error, "Reporting {Plugin}@{Version} stuck failed; the host goes on.")]
+    public static partial void StuckReportFailed(ILogger logger, string plugin, string version, Exception exception);
 }

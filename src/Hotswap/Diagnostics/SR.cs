@@ -224,7 +224,7 @@ internal static partial class SR
             + "Register such things with IPluginContext.RegisterForDispose, or release them in OnFreeAsync.";
 
     public static string FindTheChain
-        => $" To find the chain: hotswap diagnose {Environment.ProcessId}, or set PluginHostOptions.UnloadDiagnoser (HeapDumpDiagnoser, in the package Hotswap.Diagnostics) and the host names it here.";
+        => $" To find the chain: hotswap diagnose {Environment.ProcessId}, or set PluginHostOptions.UnloadDiagnoser (UnloadDiagnosers.HeapDump(), in the package Hotswap.Diagnostics) and the host names it here.";
 
     public static string Diagnosed(string finding) => $" What holds it: {finding}";
 
@@ -233,6 +233,10 @@ internal static partial class SR
     public static string DiagnosisFailed(string diagnoser, Exception failure) => $" The unload diagnoser ({diagnoser}) failed: {failure.GetType().Name}: {failure.Message}";
 
     public static string DiagnosisTimedOut(string diagnoser, TimeSpan timeout) => $" The unload diagnoser ({diagnoser}) did not answer within {timeout.TotalMinutes:0} minutes.";
+
+    public static string DiagnosisStillRunning(string diagnoser, TimeSpan timeout) => $" Not diagnosed: an earlier diagnosis by {diagnoser}, given up on after {timeout.TotalMinutes:0} minutes, is still running.";
+
+    public const string NotDiagnosedStopping = " Not diagnosed: the host was stopping.";
 
     public static string StaticNameTwice(string name) => $"The static plugin name '{name}' is used more than once (names are compared ignoring case).";
 

@@ -111,6 +111,8 @@ internal sealed class DefaultPluginHost : PluginHost, IHostEvents
             Log.DisposeTimedOut(_host.Logger, _host.UnloadTimeout.TotalMilliseconds);
         }
 
+        await _retirement.StopDiagnosisAsync().ConfigureAwait(false);
+
         await _background.StopAsync().ConfigureAwait(false);
         _host.Telemetry.Dispose();
         ForgetPluginName();

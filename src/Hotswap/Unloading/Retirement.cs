@@ -31,7 +31,6 @@ internal sealed class Retirement
     private readonly Dictionary<PluginGeneration, RetiringGeneration> _generations = [];
     private readonly Dictionary<PluginVersionInfo, int> _retiring = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, System.Diagnostics.Activity> _unloads = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, string> _causes = new();
     private readonly StuckDiagnosis? _diagnosis;
 
     /// <param name="host">What the host's parts share.</param>
@@ -50,32 +49,15 @@ internal sealed class Retirement
     }
 
     /// <summary>Gets the retired versions reported stuck and still alive.</summary>
-    /// <remarks>A version being diagnosed is listed once its report, with the finding, has been made.</remarks>
-    public IReadOnlyList<PluginVersionInfo> StuckVersions => [.. StuckReports.Select(static r => r.Version)];
+    /// <remarks>A version being diagnosed is listed once its report, with the finding, has been made; until then it is retiring.</remarks>
+    public IReadOnlyList<PluginVersionInfo> StuckVersions => [.. _watchdog.StuckReports.Select(static r => r.Version)];
 
     /// <summary>Gets the retired versions reported stuck and still alive, each with the cause it was reported with.</summary>
-    public IReadOnlyList<StuckReport> StuckReports
-    {
-        get
-        {
-            IReadOnlyList<PluginVersionInfo> alive = _watchdog.StuckVersions;
-            foreach (PluginVersionInfo gone in _causes.Keys.Except(alive))
-            {
-                _causes.TryRemove(gone, out _);
-            }
+    public IReadOnlyList<StuckReport> StuckReports => _watchdog.StuckReports;
 
-            var reports = new List<StuckReport>(alive.Count);
-            foreach (PluginVersionInfo version in alive)
-            {
-                if (_causes.TryGetValue(version, out string? cause))
-                {
-                    reports.Add(new StuckReport(version, cause));
-                }
-            }
-
-            return reports;
-        }
-    }
+    /// <summary>Stops the diagnosis of stuck versions, if any: what is queued is reported without one.</summary>
+    /// <returns>A task that completes once the reports were made (within the unload timeout).</returns>
+    public Task StopDiagnosisAsync() => _diagnosis?.StopAsync(_host.UnloadTimeout) ?? Task.CompletedTask;
 
     /// <summary>Gets the number of leases held on retired generations that have not drained yet.</summary>
     public long DrainingCalls
@@ -294,8 +276,7 @@ internal sealed class Retirement
             if (hung)
             {
                 // Its code is still running: nothing will collect it until that code returns. Say so now.
-                _watchdog.MarkStuck(version.Info, context);
-                ReportStuck(version.Info, _host.LifecycleTimeout, problem!);
+                ReportStuck(_watchdog.MarkStuck(version.Info, context, _host.LifecycleTimeout, problem!));
             }
             else if (context is not null)
             {
@@ -383,32 +364,51 @@ internal sealed class Retirement
         {
             foreach (StuckFinding finding in found)
             {
-                PublishStuck(finding.Version, finding.Elapsed, finding.Cause + SR.FindTheChain);
+                PublishStuck(finding, finding.Cause + SR.FindTheChain);
             }
         }
     }
 
     /// <summary>Reports a version stuck now, or once the diagnoser has named what holds it.</summary>
-    private void ReportStuck(PluginVersionInfo version, TimeSpan elapsed, string cause)
+    private void ReportStuck(StuckFinding finding)
     {
-        if (_diagnosis is { } diagnosis)
+        // A static plugin has no load context: no heap dump can say more than the hung OnFreeAsync already does.
+        if (_diagnosis is { } diagnosis && finding.Context is not null)
         {
-            diagnosis.Report([new StuckFinding(version, elapsed, cause)]);
+            diagnosis.Report([finding]);
         }
         else
         {
-            PublishStuck(version, elapsed, cause);
+            PublishStuck(finding, finding.Cause);
         }
     }
 
-    private void PublishStuck(PluginVersionInfo version, TimeSpan elapsed, string cause)
+    /// <summary>Raises the report (or, for a context collected while it was being diagnosed, the unload). Never throws.</summary>
+    private void PublishStuck(StuckFinding finding, string cause)
     {
-        _causes[version] = cause;
-        Untrack(version);
-        _host.Telemetry.RecordUnload(_unloads.TryRemove(version, out System.Diagnostics.Activity? activity) ? activity : null, version, elapsed, collected: false, cause);
-        _events.OnStatusChanged();
-        Log.UnloadStuck(_host.Logger, version.PluginName, version.Version, elapsed.TotalMilliseconds, cause);
-        _events.OnUnloadStuck(new UnloadStuckEventArgs(version, elapsed, cause));
+        PluginVersionInfo version = finding.Version;
+        try
+        {
+            if (finding.Collected)
+            {
+                // Collected after all, while the diagnosis ran: it was never stuck.
+                ReportUnloaded(version, finding.Elapsed, finding.Collections);
+                return;
+            }
+
+            finding.Reported = cause;
+            Untrack(version);
+            _host.Telemetry.RecordUnload(_unloads.TryRemove(version, out System.Diagnostics.Activity? activity) ? activity : null, version, finding.Elapsed, collected: false, cause);
+            _events.OnStatusChanged();
+            Log.UnloadStuck(_host.Logger, version.PluginName, version.Version, finding.Elapsed.TotalMilliseconds, cause);
+            _events.OnUnloadStuck(new UnloadStuckEventArgs(version, finding.Elapsed, cause));
+        }
+#pragma warning disable CA1031 // Isolation boundary: one report that fails (a custom clock or meter that throws) costs neither the watchdog's loop nor the other reports.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.StuckReportFailed(_host.Logger, version.PluginName, version.Version, ex);
+        }
     }
 
     private static bool Holds(PluginGeneration? generation, PluginVersion version)

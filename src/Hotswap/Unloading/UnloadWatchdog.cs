@@ -40,7 +40,7 @@ internal sealed class UnloadWatchdog
     private readonly Action<IReadOnlyList<StuckFinding>> _stuck;
     private readonly Lock _gate = new();
     private readonly List<Entry> _pending = [];
-    private readonly List<Entry> _leaked = [];
+    private readonly List<StuckFinding> _leaked = [];
     private Task _finalizers = Task.CompletedTask;
     private bool _running;
     private int _added;
@@ -59,15 +59,28 @@ internal sealed class UnloadWatchdog
         _stuck = stuck;
     }
 
-    /// <summary>Gets the versions reported stuck whose context is still alive (or unknown, for a static plugin).</summary>
-    public IReadOnlyList<PluginVersionInfo> StuckVersions
+    /// <summary>
+    /// Gets the versions reported stuck whose context is still alive (or unknown, for a static
+    /// plugin), with the cause each was reported with; a version found stuck and not reported yet
+    /// (being diagnosed) is not listed.
+    /// </summary>
+    public IReadOnlyList<StuckReport> StuckReports
     {
         get
         {
             lock (_gate)
             {
-                _leaked.RemoveAll(static e => e.Context is { IsAlive: false });
-                return [.. _leaked.Select(static e => e.Version)];
+                _leaked.RemoveAll(static f => f.Collected);
+                var reports = new List<StuckReport>(_leaked.Count);
+                foreach (StuckFinding finding in _leaked)
+                {
+                    if (finding.Reported is { } cause)
+                    {
+                        reports.Add(new StuckReport(finding.Version, cause));
+                    }
+                }
+
+                return reports;
             }
         }
     }
@@ -96,15 +109,21 @@ internal sealed class UnloadWatchdog
         }
     }
 
-    /// <summary>Lists a version as stuck now, without waiting for the timeout: it was already reported (its <c>OnFreeAsync</c> never returned).</summary>
+    /// <summary>Lists a version as stuck now, without waiting for the timeout: its <c>OnFreeAsync</c> never returned.</summary>
     /// <param name="version">The version.</param>
     /// <param name="context">A weak reference to its load context, or <see langword="null"/> for a static plugin.</param>
-    public void MarkStuck(PluginVersionInfo version, WeakReference? context)
+    /// <param name="elapsed">How long it has waited.</param>
+    /// <param name="cause">What is known.</param>
+    /// <returns>The finding, kept until the context dies, for the host to report.</returns>
+    public StuckFinding MarkStuck(PluginVersionInfo version, WeakReference? context, TimeSpan elapsed, string cause)
     {
+        var finding = new StuckFinding(version, elapsed, cause, context, collections: 0);
         lock (_gate)
         {
-            _leaked.Add(new Entry(version, context, _time.GetTimestamp(), knownProblem: null));
+            _leaked.Add(finding);
         }
+
+        return finding;
     }
 
     private async Task LoopAsync()
@@ -139,7 +158,7 @@ internal sealed class UnloadWatchdog
             }
 
             var collected = new List<Entry>();
-            var stuck = new List<Entry>();
+            var stuck = new List<StuckFinding>();
             bool done;
             lock (_gate)
             {
@@ -152,12 +171,16 @@ internal sealed class UnloadWatchdog
                     }
                     else if (_time.GetElapsedTime(entry.Started) >= _timeout)
                     {
-                        stuck.Add(entry);
-                        _leaked.Add(entry);
+                        string known = finalizersBlocked ? SR.FinalizerBlocked + entry.KnownProblem : entry.KnownProblem ?? "";
+                        TimeSpan elapsed = _time.GetElapsedTime(entry.Started);
+                        var finding = new StuckFinding(entry.Version, elapsed, SR.NotCollected(entry.Version, elapsed, entry.Collections, known), entry.Context, entry.Collections);
+                        entry.Found = true;
+                        stuck.Add(finding);
+                        _leaked.Add(finding);
                     }
                 }
 
-                _pending.RemoveAll(e => collected.Contains(e) || stuck.Contains(e));
+                _pending.RemoveAll(e => e.Found || collected.Contains(e));
                 done = _pending.Count == 0;
                 if (done)
                 {
@@ -172,12 +195,7 @@ internal sealed class UnloadWatchdog
 
             if (stuck.Count > 0)
             {
-                _stuck([.. stuck.Select(entry =>
-                {
-                    string known = finalizersBlocked ? SR.FinalizerBlocked + entry.KnownProblem : entry.KnownProblem ?? "";
-                    TimeSpan elapsed = _time.GetElapsedTime(entry.Started);
-                    return new StuckFinding(entry.Version, elapsed, SR.NotCollected(entry.Version, elapsed, entry.Collections, known));
-                })]);
+                _stuck(stuck);
             }
 
             if (done)
@@ -237,5 +255,7 @@ internal sealed class UnloadWatchdog
         public string? KnownProblem { get; } = knownProblem;
 
         public int Collections { get; set; }
+
+        public bool Found { get; set; }
     }
 }

@@ -52,6 +52,20 @@ public sealed class AddHotswapTests : IDisposable
     }
 
     [Fact]
+    public void AddHotswap_AnUnloadDiagnoserInTheContainer_IsTheHostsUnlessTheCodeSetsOne()
+    {
+        var registered = Hotswap.Diagnostics.UnloadDiagnosers.HeapDump();
+        var own = Hotswap.Diagnostics.UnloadDiagnosers.HeapDump(new Hotswap.Diagnostics.HeapDumpOptions { KeepDump = true });
+        using IHost fromContainer = TestGenericHost.Build(TestGenericHost.Settings(_root), services => services.AddSingleton(registered).AddHotswap());
+        using IHost fromCode = TestGenericHost.Build(TestGenericHost.Settings(_root), services => services.AddSingleton(registered).AddHotswap(o => o.UnloadDiagnoser = own));
+        using IHost without = TestGenericHost.Build(TestGenericHost.Settings(_root), static services => services.AddHotswap());
+
+        Assert.Same(registered, fromContainer.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.UnloadDiagnoser);
+        Assert.Same(own, fromCode.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.UnloadDiagnoser);
+        Assert.Null(without.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.UnloadDiagnoser);
+    }
+
+    [Fact]
     public async Task AddHotswap_ContainerWithMetrics_RecordsOnTheContainersHotswapMeter()
     {
         await _root.PublishAsync(Fixtures.GreeterV1, "alpha");

@@ -35,7 +35,7 @@ public sealed class PublicApiTests
     public void PublicAsyncMethods_TakeACancellationTokenLast()
     {
         var offenders = new List<string>();
-        foreach (Type type in new[] { typeof(Plugin).Assembly, typeof(PluginHost).Assembly, typeof(HotswapHostingOptions).Assembly, typeof(IPluginEndpoints).Assembly, typeof(FleetAgent).Assembly, typeof(Hotswap.Diagnostics.HeapDumpDiagnoser).Assembly }.SelectMany(a => a.GetExportedTypes()))
+        foreach (Type type in new[] { typeof(Plugin).Assembly, typeof(PluginHost).Assembly, typeof(HotswapHostingOptions).Assembly, typeof(IPluginEndpoints).Assembly, typeof(FleetAgent).Assembly, typeof(Hotswap.Diagnostics.UnloadDiagnosers).Assembly }.SelectMany(a => a.GetExportedTypes()))
         {
             foreach (MethodInfo method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
             {
@@ -58,7 +58,7 @@ public sealed class PublicApiTests
     [Fact]
     public void PublicTypes_AreSealedAbstractStaticOrInterfaces()
     {
-        Type[] open = [.. new[] { typeof(Plugin).Assembly, typeof(PluginHost).Assembly, typeof(HotswapHostingOptions).Assembly, typeof(IPluginEndpoints).Assembly, typeof(FleetAgent).Assembly, typeof(Hotswap.Diagnostics.HeapDumpDiagnoser).Assembly }
+        Type[] open = [.. new[] { typeof(Plugin).Assembly, typeof(PluginHost).Assembly, typeof(HotswapHostingOptions).Assembly, typeof(IPluginEndpoints).Assembly, typeof(FleetAgent).Assembly, typeof(Hotswap.Diagnostics.UnloadDiagnosers).Assembly }
             .SelectMany(a => a.GetExportedTypes())
             .Where(t => t.IsClass && !t.IsAbstract && !t.IsSealed)];
 

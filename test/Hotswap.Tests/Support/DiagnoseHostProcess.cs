@@ -37,7 +37,7 @@ public sealed class DiagnoseHostProcess : IAsyncDisposable
     /// <summary>Starts the host and waits until it printed <c>ready</c>.</summary>
     /// <param name="pluginsRoot">A folder for the host's plugins root.</param>
     /// <param name="mode">How the pinned version is pinned: event, timer, thread, gchandle, typedescriptor, cache, exception, none.</param>
-    /// <param name="selfDiagnose">Whether the host names what holds its stuck version itself (HeapDumpDiagnoser); it is then ready once its status file has the cause.</param>
+    /// <param name="selfDiagnose">Whether the host names what holds its stuck version itself (UnloadDiagnosers.HeapDump()); it is then ready once its status file has the cause.</param>
     public static async Task<DiagnoseHostProcess> StartAsync(string pluginsRoot, string mode, bool selfDiagnose = false)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -59,7 +59,7 @@ public sealed class UnloadDiagnosisTests : IDisposable
 
             Assert.StartsWith($"The load context of sticky@{sticky.Version} is still alive ", stickyReport.Cause, StringComparison.Ordinal);
             Assert.EndsWith("release them in OnFreeAsync. What holds it: static field TestContracts.HostEvents.Tick -> Sticky.StickyPlugin.", stickyReport.Cause, StringComparison.Ordinal);
-            Assert.EndsWith("release them in OnFreeAsync. The unload diagnoser (GatedDiagnoser) named nothing for it.", otherReport.Cause, StringComparison.Ordinal);
+            Assert.Contains("release them in OnFreeAsync. The unload diagnoser (GatedDiagnoser) named nothing for it. To find the chain: hotswap diagnose ", otherReport.Cause);
             Assert.Single(diagnoser.Calls);
             Assert.Equal([otherVersion, stickyVersion], host.StuckVersions.OrderBy(static v => v.PluginName, StringComparer.Ordinal));
 
@@ -76,15 +76,57 @@ public sealed class UnloadDiagnosisTests : IDisposable
     }
 
     [Fact]
-    public async Task Stuck_DiagnoserThrows_TheVersionIsReportedWithTheFailure()
+    public async Task Stuck_DiagnoserFails_EachVersionIsReportedWithTheFailure_AndTheNextOneIsAskedAgain()
     {
         var time = new ManualTimeProvider();
-        PublishResult sticky = await _root.PublishAsync(Fixtures.Sticky, "sticky");
+        var diagnoser = new FailingDiagnoser();
+        PublishResult first = await _root.PublishAsync(Fixtures.Sticky, "first");
+        PublishResult second = await _root.PublishAsync(Fixtures.Sticky, "second");
         await using PluginHost host = _root.CreateHost(o =>
         {
             o.TimeProvider = time;
             o.UnloadTimeout = TimeSpan.FromSeconds(5);
-            o.UnloadDiagnoser = new ThrowingDiagnoser();
+            o.UnloadDiagnoser = diagnoser;
+        });
+        var observer = new HostObserver(host);
+        try
+        {
+            (await host.LoadAsync()).EnsureSuccess();
+            Directory.Delete(_root.PluginDirectory("first"), recursive: true);
+            (await host.ReloadAsync()).EnsureSuccess();
+
+            // Thrown before it returns a task.
+            UnloadStuckEventArgs firstReport = await time.AdvanceUntilAsync(observer.WhenStuck("first", first.Version), s_step);
+
+            Assert.StartsWith($"The load context of first@{first.Version} is still alive ", firstReport.Cause, StringComparison.Ordinal);
+            Assert.Contains(" The unload diagnoser (FailingDiagnoser) failed: InvalidOperationException: No dump today. To find the chain: hotswap diagnose ", firstReport.Cause);
+            Assert.Equal([new PluginVersionInfo("first", first.Version)], host.StuckVersions);
+
+            // A later version, after the first diagnosis ended: asked again. Its task faults with the diagnoser's own timeout, which is not the host's.
+            Directory.Delete(_root.PluginDirectory("second"), recursive: true);
+            (await host.ReloadAsync()).EnsureSuccess();
+            UnloadStuckEventArgs secondReport = await time.AdvanceUntilAsync(observer.WhenStuck("second", second.Version), s_step);
+
+            Assert.Equal(2, diagnoser.Calls);
+            Assert.Contains(" The unload diagnoser (FailingDiagnoser) failed: TimeoutException: The diagnostic port did not answer. To find the chain: hotswap diagnose ", secondReport.Cause);
+        }
+        finally
+        {
+            HostEvents.UnsubscribeAll();
+        }
+    }
+
+    [Fact]
+    public async Task Stuck_HostDisposedWhileTheDiagnosisRuns_TheDiagnosisIsCanceled_AndTheVersionIsReportedBeforeDisposeReturns()
+    {
+        var time = new ManualTimeProvider();
+        var diagnoser = new GatedDiagnoser();
+        PublishResult sticky = await _root.PublishAsync(Fixtures.Sticky, "sticky");
+        PluginHost host = _root.CreateHost(o =>
+        {
+            o.TimeProvider = time;
+            o.UnloadTimeout = TimeSpan.FromSeconds(5);
+            o.UnloadDiagnoser = diagnoser;
         });
         var observer = new HostObserver(host);
         try
@@ -92,17 +134,55 @@ public sealed class UnloadDiagnosisTests : IDisposable
             (await host.LoadAsync()).EnsureSuccess();
             Directory.Delete(_root.PluginDirectory("sticky"), recursive: true);
             (await host.ReloadAsync()).EnsureSuccess();
+            await time.AdvanceUntilAsync(diagnoser.Called, s_step);
 
-            UnloadStuckEventArgs report = await time.AdvanceUntilAsync(observer.WhenStuck("sticky", sticky.Version), s_step);
+            await host.DisposeAsync();
 
-            Assert.StartsWith($"The load context of sticky@{sticky.Version} is still alive ", report.Cause, StringComparison.Ordinal);
-            Assert.EndsWith(" The unload diagnoser (ThrowingDiagnoser) failed: InvalidOperationException: No dump today.", report.Cause, StringComparison.Ordinal);
-            Assert.Equal([new PluginVersionInfo("sticky", sticky.Version)], host.StuckVersions);
+            Assert.True(diagnoser.Token.IsCancellationRequested);
+            UnloadStuckEventArgs report = Assert.Single(observer.Stuck, e => e.Version.PluginName == "sticky");
+            Assert.Contains(" Not diagnosed: the host was stopping. To find the chain: hotswap diagnose ", report.Cause);
         }
         finally
         {
             HostEvents.UnsubscribeAll();
+            await host.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Stuck_VersionCollectedWhileItWasDiagnosed_IsReportedUnloaded_NotStuck()
+    {
+        var time = new ManualTimeProvider();
+        var diagnoser = new GatedDiagnoser();
+        PublishResult sticky = await _root.PublishAsync(Fixtures.Sticky, "sticky");
+        await using PluginHost host = _root.CreateHost(o =>
+        {
+            o.TimeProvider = time;
+            o.UnloadTimeout = TimeSpan.FromSeconds(5);
+            o.UnloadDiagnoser = diagnoser;
+        });
+        var observer = new HostObserver(host);
+        (await host.LoadAsync()).EnsureSuccess();
+        Directory.Delete(_root.PluginDirectory("sticky"), recursive: true);
+        (await host.ReloadAsync()).EnsureSuccess();
+        await time.AdvanceUntilAsync(diagnoser.Called, s_step);
+
+        // What held it lets go while the diagnoser works: the context goes.
+        WeakReference context = Assert.Single(HostEvents.SubscriberContexts());
+        HostEvents.UnsubscribeAll();
+        for (int i = 0; i < 50 && context.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        Assert.False(context.IsAlive);
+        Task<UnloadedEventArgs> unloaded = observer.WhenUnloaded("sticky", sticky.Version);
+        diagnoser.Answer(new Dictionary<PluginVersionInfo, string>());
+        await unloaded;
+
+        Assert.Empty(observer.Stuck);
+        Assert.Empty(host.StuckVersions);
     }
 
     [Fact]
@@ -132,9 +212,9 @@ public sealed class UnloadDiagnosisTests : IDisposable
             Assert.False(stuck.IsCompleted);
             Assert.False(diagnoser.Token.IsCancellationRequested);
             time.Advance(TimeSpan.FromSeconds(1));
-            UnloadStuckEventArgs report = await stuck;
+            UnloadStuckEventArgs report = await stuck.WaitAsync(TimeSpan.FromMinutes(1));
 
-            Assert.EndsWith(" The unload diagnoser (GatedDiagnoser) did not answer within 5 minutes.", report.Cause, StringComparison.Ordinal);
+            Assert.Contains("release them in OnFreeAsync. The unload diagnoser (GatedDiagnoser) did not answer within 5 minutes. To find the chain: hotswap diagnose ", report.Cause);
             Assert.True(diagnoser.Token.IsCancellationRequested);
         }
         finally
@@ -167,22 +247,29 @@ public sealed class UnloadDiagnosisTests : IDisposable
 
         public void Answer(IReadOnlyDictionary<PluginVersionInfo, string> findings) => _answer.TrySetResult(findings);
 
-        public Task<IReadOnlyDictionary<PluginVersionInfo, string>> DiagnoseAsync(IReadOnlyList<PluginVersionInfo> versions, CancellationToken cancellationToken)
+        public Task<IReadOnlyDictionary<PluginVersionInfo, string>> DiagnoseAsync(UnloadDiagnosisArguments arguments, CancellationToken cancellationToken)
         {
             lock (_calls)
             {
-                _calls.Add([.. versions]);
+                _calls.Add([.. arguments.Versions]);
             }
 
             Token = cancellationToken;
-            _called.TrySetResult([.. versions]);
+            _called.TrySetResult([.. arguments.Versions]);
             return _answer.Task;
         }
     }
 
-    private sealed class ThrowingDiagnoser : IUnloadDiagnoser
+    /// <summary>Throws at its first call; at the second, returns a task faulted with a timeout of its own.</summary>
+    private sealed class FailingDiagnoser : IUnloadDiagnoser
     {
-        public Task<IReadOnlyDictionary<PluginVersionInfo, string>> DiagnoseAsync(IReadOnlyList<PluginVersionInfo> versions, CancellationToken cancellationToken)
-            => throw new InvalidOperationException("No dump today.");
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public Task<IReadOnlyDictionary<PluginVersionInfo, string>> DiagnoseAsync(UnloadDiagnosisArguments arguments, CancellationToken cancellationToken)
+            => Interlocked.Increment(ref _calls) == 1
+                ? throw new InvalidOperationException("No dump today.")
+                : Task.FromException<IReadOnlyDictionary<PluginVersionInfo, string>>(new TimeoutException("The diagnostic port did not answer."));
     }
 }

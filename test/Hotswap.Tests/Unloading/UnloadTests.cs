@@ -54,7 +54,7 @@ public sealed class UnloadTests : IDisposable
             Assert.False(report.StillDraining);
             Assert.Contains($"sticky@{sticky.Version}", report.Cause);
             Assert.Contains("a delegate on a host or static event", report.Cause);
-            Assert.EndsWith($" To find the chain: hotswap diagnose {Environment.ProcessId}, or set PluginHostOptions.UnloadDiagnoser (HeapDumpDiagnoser, in the package Hotswap.Diagnostics) and the host names it here.", report.Cause, StringComparison.Ordinal);
+            Assert.EndsWith($" To find the chain: hotswap diagnose {Environment.ProcessId}, or set PluginHostOptions.UnloadDiagnoser (UnloadDiagnosers.HeapDump(), in the package Hotswap.Diagnostics) and the host names it here.", report.Cause, StringComparison.Ordinal);
             Assert.Equal([new PluginVersionInfo("sticky", sticky.Version)], host.StuckVersions);
             Assert.Empty(observer.Unloaded);
             Assert.Equal("v1:hello you", host.Invoke("alpha", "greet", "you"));

@@ -10,4 +10,8 @@ public static class HostEvents
     public static void RaiseTick() => Tick?.Invoke(null, EventArgs.Empty);
 
     public static void UnsubscribeAll() => Tick = null;
+
+    /// <summary>Weak references to the load contexts of the subscribers' code, to prove one collected once it let go.</summary>
+    public static WeakReference[] SubscriberContexts()
+        => [.. (Tick?.GetInvocationList() ?? []).Select(static d => new WeakReference(System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(d.Method.DeclaringType!.Assembly)))];
 }
