@@ -44,7 +44,7 @@ internal static class PinDiagnostics
     public static readonly DiagnosticDescriptor GCHandle = Warning(
         "HSW1005",
         "A strong or pinned GCHandle that is never freed pins the plugin version",
-        "GCHandle.Alloc makes a {0} handle that is never freed: the handle roots its target and keeps this plugin version in memory after the swap. Keep the handle and call Free on it in OnFreeAsync, or allocate a GCHandleType.Weak handle.");
+        "This {0} is never freed: a strong or pinned handle roots its target and keeps this plugin version in memory after the swap. Keep the handle and release it in OnFreeAsync (Free for a GCHandle, Dispose for a GCHandle<T> or PinnedGCHandle<T>), or use a weak handle (GCHandleType.Weak, WeakGCHandle<T>).");
 
     public static readonly DiagnosticDescriptor TypeDescriptorProvider = Warning(
         "HSW1006",

@@ -91,6 +91,8 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
         public INamedTypeSymbol? Thread { get; } = compilation.GetTypeByMetadataName("System.Threading.Thread");
         public INamedTypeSymbol? ThreadPool { get; } = compilation.GetTypeByMetadataName("System.Threading.ThreadPool");
         public INamedTypeSymbol? GCHandle { get; } = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.GCHandle");
+        public INamedTypeSymbol? StrongGCHandle { get; } = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.GCHandle`1");
+        public INamedTypeSymbol? PinnedGCHandle { get; } = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.PinnedGCHandle`1");
         public INamedTypeSymbol? TypeDescriptor { get; } = compilation.GetTypeByMetadataName("System.ComponentModel.TypeDescriptor");
         public INamedTypeSymbol? CancellationToken { get; } = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         public INamedTypeSymbol? TokenSource { get; } = compilation.GetTypeByMetadataName("System.Threading.CancellationTokenSource");
@@ -160,6 +162,11 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
             {
                 Acquire(PinDiagnostics.Thread, creation, "Thread", containing);
             }
+            else if (KnownTypes.Same(type, types.StrongGCHandle) || KnownTypes.Same(type, types.PinnedGCHandle))
+            {
+                // The typed handles of .NET 9 (a struct each, released by Dispose); WeakGCHandle<T> does not root its target.
+                Acquire(PinDiagnostics.GCHandle, creation, type!.Name + "<T>", containing);
+            }
             else if (KnownTypes.Same(type, types.TokenSource))
             {
                 OwnSource(creation);
@@ -187,7 +194,7 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
                     arguments = false;
                     break;
                 case "Alloc" when KnownTypes.Same(owner, types.GCHandle) && StrongHandle(invocation) is { } kind:
-                    Acquire(PinDiagnostics.GCHandle, invocation, kind, containing);
+                    Acquire(PinDiagnostics.GCHandle, invocation, "GCHandle (" + kind + ")", containing);
                     arguments = false;
                     break;
                 case "AddProvider" or "AddProviderTransparent" when KnownTypes.Same(owner, types.TypeDescriptor) && invocation.Arguments.Length > 0:
@@ -424,11 +431,11 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
         {
             if (invocation.Arguments.Length < 2)
             {
-                return "Normal";
+                return "GCHandleType.Normal";
             }
 
             return invocation.Arguments[1].Value.ConstantValue is { HasValue: true, Value: int kind }
-                ? kind switch { 2 => "Normal", 3 => "Pinned", _ => null }
+                ? kind switch { 2 => "GCHandleType.Normal", 3 => "GCHandleType.Pinned", _ => null }
                 : null;
         }
 

@@ -220,6 +220,56 @@ public sealed class ReleaseAnalyzerTests
         """);
 
     [Fact]
+    public Task TypedGCHandle_StrongOrPinnedAndNeverDisposed_Reports() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly byte[] _buffer = new byte[16];
+            private readonly GCHandle<object> _initialized = {|HSW1005:new(new object())|};
+            private GCHandle<SubjectPlugin> _self;
+            private PinnedGCHandle<byte[]> _pinned;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _self = {|HSW1005:new GCHandle<SubjectPlugin>(this)|};
+                _pinned = {|HSW1005:new PinnedGCHandle<byte[]>(_buffer)|};
+                var local = {|HSW1005:new GCHandle<SubjectPlugin>(this)|};
+                _ = {|HSW1005:new PinnedGCHandle<byte[]>(_buffer)|};
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TypedGCHandle_DisposedRegisteredOrWeak_IsSilent() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly byte[] _buffer = new byte[16];
+            private GCHandle<SubjectPlugin> _self;
+            private PinnedGCHandle<byte[]> _pinned;
+            private WeakGCHandle<SubjectPlugin> _weak;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _self = new GCHandle<SubjectPlugin>(this);
+                var pinned = new PinnedGCHandle<byte[]>(_buffer);
+                _pinned = pinned;
+                context.RegisterForDispose(new GCHandle<object>(new object()));
+                using var scoped = new PinnedGCHandle<byte[]>(_buffer);
+                _weak = new WeakGCHandle<SubjectPlugin>(this);
+                _ = new WeakGCHandle<SubjectPlugin>(this, trackResurrection: true);
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                _self.Dispose();
+                _pinned.Dispose();
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
     public Task TypeDescriptor_ProviderNeverRemoved_Reports() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
         public sealed class Shape { }
 
