@@ -54,7 +54,7 @@ internal static class PinDiagnostics
     public static readonly DiagnosticDescriptor TokenRegistration = Warning(
         "HSW1007",
         "A registration on a token the plugin did not create pins the plugin version",
-        "The registration on '{0}', a token this plugin did not create, is never disposed: the token's source keeps the callback, and so this plugin version, in memory after the swap. Pass the CancellationTokenRegistration to IPluginContext.RegisterForDispose, or dispose it in OnFreeAsync.");
+        "{0} on '{1}', a token this plugin did not create, is never disposed: the token's source keeps {2}, and so this plugin version, in memory after the swap. Pass the {3} to IPluginContext.RegisterForDispose, dispose it in OnFreeAsync, or create it in a using.");
 
     public static readonly DiagnosticDescriptor HostStaticCache = Warning(
         "HSW1008",

@@ -120,6 +120,61 @@ public sealed class PinCodeFixTests
         """, "HotswapOnFree");
 
     [Fact]
+    public Task LinkedTokenSource_KeptInALocal_IsHandedToTheContext() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                var linked = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)|};
+                linked.CancelAfter(TimeSpan.FromSeconds(1));
+                return Task.CompletedTask;
+            }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                context.RegisterForDispose(linked);
+                linked.CancelAfter(TimeSpan.FromSeconds(1));
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapRegisterForDispose");
+
+    [Fact]
+    public Task LinkedTokenSource_KeptInAField_IsDisposedInOnFreeAsync() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private CancellationTokenSource? _linked;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _linked = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)|};
+                return Task.CompletedTask;
+            }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private CancellationTokenSource? _linked;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                _linked?.Dispose();
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapOnFree");
+
+    [Fact]
     public Task Timer_Discarded_IsHandedToTheContext() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
         public sealed class SubjectPlugin : Plugin
         {

@@ -362,6 +362,73 @@ public sealed class ReleaseAnalyzerTests
         """);
 
     [Fact]
+    public Task LinkedTokenSource_OnAHostTokenNeverDisposed_Reports() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly CancellationTokenSource _own = new();
+            private CancellationToken _stopping;
+            private CancellationTokenSource? _linked;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _stopping = cancellationToken;
+                _linked = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)|};
+                var local = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(_own.Token, _stopping)|};
+                local.Cancel();
+                {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(_own.Token, CancellationToken.None, cancellationToken)|};
+                _ = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource([_own.Token, _stopping])|};
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                _linked?.Cancel();
+                _own.Dispose();
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LinkedTokenSource_DisposedOrOnOwnTokens_IsSilent() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly CancellationTokenSource _own = new();
+            private CancellationTokenSource? _linked;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _linked.Token.Register(() => { });
+                context.RegisterForDispose(CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
+                var kept = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _own.Token);
+                context.RegisterForDispose(kept);
+                using var scoped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                using (var block = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    block.Cancel();
+                }
+
+                var own = CancellationTokenSource.CreateLinkedTokenSource(_own.Token);
+                var token = _own.Token;
+                _ = CancellationTokenSource.CreateLinkedTokenSource(token, CancellationToken.None, default);
+                return Task.CompletedTask;
+            }
+
+            public override async Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                if (_linked is not null)
+                {
+                    await _linked.CancelAsync();
+                    _linked.Dispose();
+                }
+
+                _own.Dispose();
+            }
+        }
+        """);
+
+    [Fact]
     public Task NotAPlugin_TimerNeverDisposed_IsSilent() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
         public sealed class HostSide
         {
