@@ -9,9 +9,10 @@ namespace Hotswap.Analyzers;
 
 /// <summary>
 /// HSW1001: a handler added to an event whose owner outlives the plugin version (a static event of a type
-/// in another assembly, or an event of <c>AppDomain</c>, of which there is one per process), with no
-/// <c>-=</c> of the same event and the same handler (method, field, property or local) anywhere in the
-/// outermost type that subscribes (partial parts and nested types included).
+/// in another assembly, an event of <c>AppDomain</c>, of which there is one per process, or an event of a
+/// load context the host owns: <c>AssemblyLoadContext.Default</c>, or the context of an assembly that is
+/// always shared), with no <c>-=</c> of the same event and the same handler (method, field, property or
+/// local) anywhere in the outermost type that subscribes (partial parts and nested types included).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class HostEventAnalyzer : DiagnosticAnalyzer
@@ -32,16 +33,16 @@ public sealed class HostEventAnalyzer : DiagnosticAnalyzer
             }
 
             // Subscriptions of this tree and removals of the whole type (nested types and partial parts in other files included).
-            IAssemblySymbol plugin = start.Compilation.Assembly;
+            var owners = new HostOwners(start.Compilation);
             start.RegisterSemanticModelAction(c =>
             {
-                var added = new List<(IEventAssignmentOperation Operation, ISymbol Containing, INamedTypeSymbol Outermost)>();
+                var added = new List<(IEventAssignmentOperation Operation, ISymbol Containing, INamedTypeSymbol Outermost, string Owner)>();
                 var removed = new HashSet<(ISymbol Type, ISymbol Event, ISymbol Handler)>(KeyComparer.Instance);
                 PluginTypes.Walk(
                     c.SemanticModel,
                     (outermost, operation, containing, own) =>
                     {
-                        if (operation is not IEventAssignmentOperation { EventReference: IEventReferenceOperation reference } assignment || !IsHostSide(reference.Event, plugin))
+                        if (operation is not IEventAssignmentOperation { EventReference: IEventReferenceOperation reference } assignment || owners.Of(reference) is not { } owner)
                         {
                             return;
                         }
@@ -50,7 +51,7 @@ public sealed class HostEventAnalyzer : DiagnosticAnalyzer
                         {
                             if (own)
                             {
-                                added.Add((assignment, containing, outermost));
+                                added.Add((assignment, containing, outermost, owner));
                             }
                         }
                         else if (HandlerKey(assignment.HandlerValue) is { } handler)
@@ -59,7 +60,7 @@ public sealed class HostEventAnalyzer : DiagnosticAnalyzer
                         }
                     },
                     c.CancellationToken);
-                foreach ((IEventAssignmentOperation operation, ISymbol containing, INamedTypeSymbol outermost) in added)
+                foreach ((IEventAssignmentOperation operation, ISymbol containing, INamedTypeSymbol outermost, string owner) in added)
                 {
                     IEventSymbol @event = ((IEventReferenceOperation)operation.EventReference).Event;
                     ISymbol? handler = HandlerKey(operation.HandlerValue);
@@ -71,18 +72,13 @@ public sealed class HostEventAnalyzer : DiagnosticAnalyzer
                     c.ReportDiagnostic(Diagnostic.Create(
                         PinDiagnostics.HostEvent,
                         operation.Syntax.GetLocation(),
-                        FixProperties(operation, @event, handler, containing),
+                        FixProperties(operation, owner, handler, containing),
                         @event.ContainingType.Name + "." + @event.Name,
                         outermost.Name));
                 }
             });
         });
     }
-
-    /// <summary>Static events of other assemblies' types, and AppDomain's events (one AppDomain per process).</summary>
-    internal static bool IsHostSide(IEventSymbol @event, IAssemblySymbol plugin)
-        => (@event.IsStatic && !SymbolEqualityComparer.Default.Equals(@event.ContainingAssembly, plugin))
-            || @event.ContainingType?.ToDisplayString() == "System.AppDomain";
 
     /// <summary>What identifies a handler for its removal: a method group's method, or the variable holding the delegate; a lambda has none.</summary>
     private static ISymbol? HandlerKey(IOperation handler)
@@ -96,7 +92,7 @@ public sealed class HostEventAnalyzer : DiagnosticAnalyzer
         };
 
     /// <summary>The <c>-=</c> the code fix adds to OnFreeAsync, when the subscription is in a plugin class and its handler can be named there.</summary>
-    private static ImmutableDictionary<string, string?> FixProperties(IEventAssignmentOperation operation, IEventSymbol @event, ISymbol? handler, ISymbol containing)
+    private static ImmutableDictionary<string, string?> FixProperties(IEventAssignmentOperation operation, string eventOwner, ISymbol? handler, ISymbol containing)
     {
         ImmutableDictionary<string, string?> none = ImmutableDictionary<string, string?>.Empty;
         INamedTypeSymbol? type = containing as INamedTypeSymbol ?? containing.ContainingType;
@@ -123,9 +119,7 @@ public sealed class HostEventAnalyzer : DiagnosticAnalyzer
             return none;
         }
 
-        string target = @event.IsStatic
-            ? "global::" + @event.ContainingType.ToDisplayString() + "." + @event.Name
-            : "global::System.AppDomain.CurrentDomain." + @event.Name;
+        string target = eventOwner + "." + ((IEventReferenceOperation)operation.EventReference).Event.Name;
         return none
             .Add(PinDiagnostics.OnFreeProperty, "true")
             .Add(PinDiagnostics.ReleaseProperty, target + " -= " + operation.HandlerValue.Syntax.ToString() + ";");

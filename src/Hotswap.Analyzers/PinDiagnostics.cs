@@ -44,7 +44,7 @@ internal static class PinDiagnostics
     public static readonly DiagnosticDescriptor GCHandle = Warning(
         "HSW1005",
         "A strong or pinned GCHandle that is never freed pins the plugin version",
-        "GCHandle.Alloc makes a {0} handle that is never freed: the handle roots its target and keeps this plugin version in memory after the swap. Keep the handle and call Free on it in OnFreeAsync, or allocate a GCHandleType.Weak handle.");
+        "This {0} is never freed: a strong or pinned handle roots its target and keeps this plugin version in memory after the swap. Keep the handle and release it in OnFreeAsync (Free for a GCHandle, Dispose for a GCHandle<T> or PinnedGCHandle<T>), or use a weak handle (GCHandleType.Weak, WeakGCHandle<T>).");
 
     public static readonly DiagnosticDescriptor TypeDescriptorProvider = Warning(
         "HSW1006",
@@ -54,7 +54,7 @@ internal static class PinDiagnostics
     public static readonly DiagnosticDescriptor TokenRegistration = Warning(
         "HSW1007",
         "A registration on a token the plugin did not create pins the plugin version",
-        "The registration on '{0}', a token this plugin did not create, is never disposed: the token's source keeps the callback, and so this plugin version, in memory after the swap. Pass the CancellationTokenRegistration to IPluginContext.RegisterForDispose, or dispose it in OnFreeAsync.");
+        "{0} on '{1}', a token this plugin did not create, is never disposed: the token's source keeps {2}, and so this plugin version, in memory after the swap. Pass the {3} to IPluginContext.RegisterForDispose, dispose it in OnFreeAsync, or create it in a using.");
 
     public static readonly DiagnosticDescriptor HostStaticCache = Warning(
         "HSW1008",

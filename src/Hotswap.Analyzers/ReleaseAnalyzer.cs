@@ -91,6 +91,8 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
         public INamedTypeSymbol? Thread { get; } = compilation.GetTypeByMetadataName("System.Threading.Thread");
         public INamedTypeSymbol? ThreadPool { get; } = compilation.GetTypeByMetadataName("System.Threading.ThreadPool");
         public INamedTypeSymbol? GCHandle { get; } = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.GCHandle");
+        public INamedTypeSymbol? StrongGCHandle { get; } = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.GCHandle`1");
+        public INamedTypeSymbol? PinnedGCHandle { get; } = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.PinnedGCHandle`1");
         public INamedTypeSymbol? TypeDescriptor { get; } = compilation.GetTypeByMetadataName("System.ComponentModel.TypeDescriptor");
         public INamedTypeSymbol? CancellationToken { get; } = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         public INamedTypeSymbol? TokenSource { get; } = compilation.GetTypeByMetadataName("System.Threading.CancellationTokenSource");
@@ -104,12 +106,12 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
 
     private sealed record Acquisition(DiagnosticDescriptor Rule, IOperation Value, Location Location, string Argument, ISymbol Containing, Fate Fate, ISymbol? Owner, string? CalledOnIt)
     {
-        /// <summary>For HSW1007: the variable the token was read from, when it was read from a token source's Token.</summary>
-        public ISymbol? TokenSource { get; init; }
-
-        /// <summary>For HSW1007: the variable holding the token, when the token was read from one.</summary>
-        public ISymbol? TokenVariable { get; init; }
+        /// <summary>For HSW1007: the tokens registered on that may be the host's (one for Register, each argument of CreateLinkedTokenSource).</summary>
+        public ImmutableArray<TokenRead> Tokens { get; init; } = [];
     }
+
+    /// <summary>A token read by plugin code: its text, the token source variable it was read from (<c>x.Token</c>) and the variable holding it.</summary>
+    private sealed record TokenRead(string Text, ISymbol? Source, ISymbol? Variable);
 
     private sealed class Scope
     {
@@ -160,6 +162,11 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
             {
                 Acquire(PinDiagnostics.Thread, creation, "Thread", containing);
             }
+            else if (KnownTypes.Same(type, types.StrongGCHandle) || KnownTypes.Same(type, types.PinnedGCHandle))
+            {
+                // The typed handles of .NET 9 (a struct each, released by Dispose); WeakGCHandle<T> does not root its target.
+                Acquire(PinDiagnostics.GCHandle, creation, type!.Name + "<T>", containing);
+            }
             else if (KnownTypes.Same(type, types.TokenSource))
             {
                 OwnSource(creation);
@@ -187,7 +194,7 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
                     arguments = false;
                     break;
                 case "Alloc" when KnownTypes.Same(owner, types.GCHandle) && StrongHandle(invocation) is { } kind:
-                    Acquire(PinDiagnostics.GCHandle, invocation, kind, containing);
+                    Acquire(PinDiagnostics.GCHandle, invocation, "GCHandle (" + kind + ")", containing);
                     arguments = false;
                     break;
                 case "AddProvider" or "AddProviderTransparent" when KnownTypes.Same(owner, types.TypeDescriptor) && invocation.Arguments.Length > 0:
@@ -208,6 +215,7 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
                     break;
                 case "CreateLinkedTokenSource" when KnownTypes.Same(owner, types.TokenSource):
                     OwnSource(invocation);
+                    AcquireLinkedSource(invocation, containing, types);
                     break;
                 case "RegisterForDispose" when PluginCode.IsRegisterForDispose(method) && invocation.Arguments.Length == 1:
                     Done("release", PluginCode.ReferencedSymbol(invocation.Arguments[0].Value));
@@ -265,16 +273,17 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
                 }
 
                 bool thread = acquisition.Rule == PinDiagnostics.Thread;
-                if (acquisition.Rule == PinDiagnostics.TokenRegistration && IsOwnToken(acquisition))
+                string? hostToken = null;
+                if (acquisition.Rule == PinDiagnostics.TokenRegistration && (hostToken = HostToken(acquisition)) is null)
                 {
-                    continue;
+                    continue; // registered only on the plugin's own tokens
                 }
 
                 if (acquisition.Fate == Fate.Discarded)
                 {
                     if (!thread || acquisition.CalledOnIt == "Start")
                     {
-                        report(Create(acquisition, null));
+                        report(Create(acquisition, null, hostToken));
                     }
 
                     continue;
@@ -292,22 +301,31 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
                     continue; // a thread never started runs nothing
                 }
 
-                report(Create(acquisition, acquisition.Owner));
+                report(Create(acquisition, acquisition.Owner, hostToken));
             }
         }
 
-        private bool IsOwnToken(Acquisition acquisition)
+        /// <summary>The first token of the acquisition that the plugin did not create (read from a token source of the type's), or null.</summary>
+        private string? HostToken(Acquisition acquisition)
         {
-            ISymbol? source = acquisition.TokenSource;
-            if (source is null && acquisition.TokenVariable is { } variable)
+            foreach (TokenRead token in acquisition.Tokens)
             {
-                _tokenOf.TryGetValue(variable, out source);
+                ISymbol? source = token.Source;
+                if (source is null && token.Variable is { } variable)
+                {
+                    _tokenOf.TryGetValue(variable, out source);
+                }
+
+                if (source is null || !_ownSources.ContainsKey(source))
+                {
+                    return token.Text;
+                }
             }
 
-            return source is not null && _ownSources.ContainsKey(source);
+            return null;
         }
 
-        private static Diagnostic Create(Acquisition acquisition, ISymbol? owner)
+        private static Diagnostic Create(Acquisition acquisition, ISymbol? owner, string? hostToken)
         {
             ImmutableDictionary<string, string?> properties = ImmutableDictionary<string, string?>.Empty;
             if (acquisition.Rule == PinDiagnostics.Timer || acquisition.Rule == PinDiagnostics.TokenRegistration)
@@ -325,6 +343,19 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
                     string access = ownerType.IsReferenceType && ownerType.NullableAnnotation != NullableAnnotation.NotAnnotated ? "?." : ".";
                     properties = properties.Add(PinDiagnostics.OnFreeProperty, "true").Add(PinDiagnostics.ReleaseProperty, owner.Name + access + "Dispose();");
                 }
+            }
+
+            if (acquisition.Rule == PinDiagnostics.TokenRegistration)
+            {
+                bool linked = acquisition.Argument == "CreateLinkedTokenSource";
+                return Diagnostic.Create(
+                    acquisition.Rule,
+                    acquisition.Location,
+                    properties,
+                    linked ? "The linked CancellationTokenSource" : "The registration",
+                    hostToken,
+                    linked ? "the linked source, and every callback registered on its token" : "the callback",
+                    linked ? "linked CancellationTokenSource" : "CancellationTokenRegistration");
             }
 
             return Diagnostic.Create(acquisition.Rule, acquisition.Location, properties, acquisition.Argument);
@@ -361,19 +392,73 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            IOperation? token = PluginCode.Receiver(invocation) is { } receiver ? PluginCode.Unwrap(receiver) : null;
-            if (token is null or IDefaultValueOperation or IObjectCreationOperation
-                || (token is IPropertyReferenceOperation { Property.Name: "None" } none && KnownTypes.Same(none.Property.ContainingType, types.CancellationToken)))
+            if (Read(PluginCode.Receiver(invocation), types) is not { } token)
             {
-                return; // a token that never cancels, or one the plugin made itself
+                return;
             }
 
             (Fate fate, ISymbol? owner, string? called) = FateOf(invocation);
-            _acquisitions.Add(new Acquisition(PinDiagnostics.TokenRegistration, invocation, invocation.Syntax.GetLocation(), token.Syntax.ToString(), containing, fate, owner, called)
+            _acquisitions.Add(new Acquisition(PinDiagnostics.TokenRegistration, invocation, invocation.Syntax.GetLocation(), "Register", containing, fate, owner, called)
             {
-                TokenSource = SourceOf(token, types),
-                TokenVariable = PluginCode.ReferencedSymbol(token),
+                Tokens = [token],
             });
+        }
+
+        /// <summary>
+        /// <c>CancellationTokenSource.CreateLinkedTokenSource(token, ...)</c> registers the new source on each token: on a
+        /// host token that registration, and the linked source with it, lives until the source is disposed.
+        /// </summary>
+        private void AcquireLinkedSource(IInvocationOperation invocation, ISymbol containing, KnownTypes types)
+        {
+            if (!_acquiring)
+            {
+                return;
+            }
+
+            ImmutableArray<TokenRead>.Builder tokens = ImmutableArray.CreateBuilder<TokenRead>();
+            foreach (IArgumentOperation argument in invocation.Arguments)
+            {
+                // params CancellationToken[] or ReadOnlySpan<CancellationToken>: the elements written in the call; a variable passed whole is not followed.
+                IOperation value = PluginCode.Unwrap(argument.Value);
+                IEnumerable<IOperation> elements = value switch
+                {
+                    IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues,
+                    ICollectionExpressionOperation collection => collection.Elements,
+                    _ when KnownTypes.Same(value.Type, types.CancellationToken) => [value],
+                    _ => [],
+                };
+                foreach (IOperation element in elements)
+                {
+                    if (Read(element, types) is { } token)
+                    {
+                        tokens.Add(token);
+                    }
+                }
+            }
+
+            if (tokens.Count == 0)
+            {
+                return;
+            }
+
+            (Fate fate, ISymbol? owner, string? called) = FateOf(invocation);
+            _acquisitions.Add(new Acquisition(PinDiagnostics.TokenRegistration, invocation, invocation.Syntax.GetLocation(), "CreateLinkedTokenSource", containing, fate, owner, called)
+            {
+                Tokens = tokens.ToImmutable(),
+            });
+        }
+
+        /// <summary>A token that may be the host's; null for one that never cancels (<c>default</c>, <c>CancellationToken.None</c>) or that the plugin made itself (<c>new CancellationToken(...)</c>).</summary>
+        private static TokenRead? Read(IOperation? operation, KnownTypes types)
+        {
+            IOperation? token = operation is null ? null : PluginCode.Unwrap(operation);
+            if (token is null or IDefaultValueOperation or IObjectCreationOperation
+                || (token is IPropertyReferenceOperation { Property.Name: "None" } none && KnownTypes.Same(none.Property.ContainingType, types.CancellationToken)))
+            {
+                return null;
+            }
+
+            return new TokenRead(token.Syntax.ToString(), SourceOf(token, types), PluginCode.ReferencedSymbol(token));
         }
 
         /// <summary>The token source variable of <c>x.Token</c>.</summary>
@@ -424,11 +509,11 @@ public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
         {
             if (invocation.Arguments.Length < 2)
             {
-                return "Normal";
+                return "GCHandleType.Normal";
             }
 
             return invocation.Arguments[1].Value.ConstantValue is { HasValue: true, Value: int kind }
-                ? kind switch { 2 => "Normal", 3 => "Pinned", _ => null }
+                ? kind switch { 2 => "GCHandleType.Normal", 3 => "GCHandleType.Pinned", _ => null }
                 : null;
         }
 

@@ -47,6 +47,88 @@ public sealed class HostEventAnalyzerTests
         """);
 
     [Fact]
+    public Task HostLoadContextEvents_SubscribedAndNeverUnsubscribed_Report() => PluginAnalyzerTest.VerifyAsync<HostEventAnalyzer>(Usings + """
+        using System.Reflection;
+        using System.Runtime.Loader;
+
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                {|HSW1001:AssemblyLoadContext.Default.Resolving += OnResolving|};
+                {|HSW1001:AssemblyLoadContext.Default.ResolvingUnmanagedDll += (_, _) => IntPtr.Zero|};
+                {|HSW1001:AssemblyLoadContext.Default.Unloading += OnUnloading|};
+                {|HSW1001:AssemblyLoadContext.GetLoadContext(typeof(object).Assembly)!.Unloading += OnUnloading|};
+                {|HSW1001:AssemblyLoadContext.GetLoadContext(typeof(Plugin).Assembly)!.Resolving += OnResolving|};
+                {|HSW1001:AssemblyLoadContext.GetLoadContext(Assembly.GetEntryAssembly()!)!.Unloading += OnUnloading|};
+                return Task.CompletedTask;
+            }
+
+            private Assembly? OnResolving(AssemblyLoadContext context, AssemblyName name) => null;
+
+            private void OnUnloading(AssemblyLoadContext context) { }
+        }
+        """);
+
+    [Fact]
+    public Task HostLoadContextEvents_UnsubscribedInOnFreeAsync_AreSilent() => PluginAnalyzerTest.VerifyAsync<HostEventAnalyzer>(Usings + """
+        using System.Reflection;
+        using System.Runtime.Loader;
+
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly Func<Assembly, string, IntPtr> _native = (_, _) => IntPtr.Zero;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                AssemblyLoadContext.Default.Resolving += OnResolving;
+                AssemblyLoadContext.Default.ResolvingUnmanagedDll += _native;
+                AssemblyLoadContext.GetLoadContext(typeof(object).Assembly)!.Unloading += OnUnloading;
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                AssemblyLoadContext.Default.Resolving -= OnResolving;
+                AssemblyLoadContext.Default.ResolvingUnmanagedDll -= _native;
+                AssemblyLoadContext.Default.Unloading -= OnUnloading;
+                return Task.CompletedTask;
+            }
+
+            private Assembly? OnResolving(AssemblyLoadContext context, AssemblyName name) => null;
+
+            private void OnUnloading(AssemblyLoadContext context) { }
+        }
+        """);
+
+    [Fact]
+    public Task OwnOrUnknownLoadContextEvents_AreSilent() => PluginAnalyzerTest.VerifyAsync<HostEventAnalyzer>(Usings + """
+        using System.Reflection;
+        using System.Runtime.Loader;
+
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly AssemblyLoadContext _children = new("children", isCollectible: true);
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                AssemblyLoadContext.GetLoadContext(typeof(SubjectPlugin).Assembly)!.Unloading += _ => { };
+                AssemblyLoadContext.GetLoadContext(GetType().Assembly)!.Unloading += _ => { };
+                AssemblyLoadContext.GetLoadContext(Assembly.GetExecutingAssembly())!.Unloading += _ => { };
+                AssemblyLoadContext.GetLoadContext(typeof(HostEvents).Assembly)!.Unloading += _ => { };
+                _children.Resolving += (_, _) => null;
+                var current = AssemblyLoadContext.CurrentContextualReflectionContext;
+                if (current is not null)
+                {
+                    current.Unloading += _ => { };
+                }
+
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
     public Task HostStaticEvent_UnsubscribedInOnFreeAsync_IsSilent() => PluginAnalyzerTest.VerifyAsync<HostEventAnalyzer>(Usings + """
         public sealed class SubjectPlugin : Plugin
         {

@@ -120,6 +120,135 @@ public sealed class PinCodeFixTests
         """, "HotswapOnFree");
 
     [Fact]
+    public Task DefaultLoadContextEvent_NoOnFreeAsync_AddsOneThatUnsubscribes() => PluginAnalyzerTest.VerifyFixAsync<HostEventAnalyzer>(Usings + """
+        using System.Reflection;
+        using System.Runtime.Loader;
+
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                {|HSW1001:AssemblyLoadContext.Default.Resolving += OnResolving|};
+                return Task.CompletedTask;
+            }
+
+            private Assembly? OnResolving(AssemblyLoadContext context, AssemblyName name) => null;
+        }
+        """, Usings + """
+        using System.Reflection;
+        using System.Runtime.Loader;
+
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                AssemblyLoadContext.Default.Resolving += OnResolving;
+                return Task.CompletedTask;
+            }
+
+            private Assembly? OnResolving(AssemblyLoadContext context, AssemblyName name) => null;
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                AssemblyLoadContext.Default.Resolving -= OnResolving;
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapOnFree");
+
+    [Fact]
+    public Task CoreLibraryLoadContextEvent_ExistingOnFreeAsync_UnsubscribesFromTheSameContext() => PluginAnalyzerTest.VerifyFixAsync<HostEventAnalyzer>(Usings + """
+        using System.Runtime.Loader;
+
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                {|HSW1001:AssemblyLoadContext.GetLoadContext(typeof(object).Assembly)!.Unloading += OnUnloading|};
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+            private void OnUnloading(AssemblyLoadContext context) { }
+        }
+        """, Usings + """
+        using System.Runtime.Loader;
+
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                AssemblyLoadContext.GetLoadContext(typeof(object).Assembly)!.Unloading += OnUnloading;
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                AssemblyLoadContext.GetLoadContext(typeof(object).Assembly)!.Unloading -= OnUnloading;
+                return Task.CompletedTask;
+            }
+
+            private void OnUnloading(AssemblyLoadContext context) { }
+        }
+        """, "HotswapOnFree");
+
+    [Fact]
+    public Task LinkedTokenSource_KeptInALocal_IsHandedToTheContext() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                var linked = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)|};
+                linked.CancelAfter(TimeSpan.FromSeconds(1));
+                return Task.CompletedTask;
+            }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                context.RegisterForDispose(linked);
+                linked.CancelAfter(TimeSpan.FromSeconds(1));
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapRegisterForDispose");
+
+    [Fact]
+    public Task LinkedTokenSource_KeptInAField_IsDisposedInOnFreeAsync() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private CancellationTokenSource? _linked;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _linked = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)|};
+                return Task.CompletedTask;
+            }
+        }
+        """, Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private CancellationTokenSource? _linked;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                _linked?.Dispose();
+                return Task.CompletedTask;
+            }
+        }
+        """, "HotswapOnFree");
+
+    [Fact]
     public Task Timer_Discarded_IsHandedToTheContext() => PluginAnalyzerTest.VerifyFixAsync<ReleaseAnalyzer>(Usings + """
         public sealed class SubjectPlugin : Plugin
         {

@@ -220,6 +220,56 @@ public sealed class ReleaseAnalyzerTests
         """);
 
     [Fact]
+    public Task TypedGCHandle_StrongOrPinnedAndNeverDisposed_Reports() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly byte[] _buffer = new byte[16];
+            private readonly GCHandle<object> _initialized = {|HSW1005:new(new object())|};
+            private GCHandle<SubjectPlugin> _self;
+            private PinnedGCHandle<byte[]> _pinned;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _self = {|HSW1005:new GCHandle<SubjectPlugin>(this)|};
+                _pinned = {|HSW1005:new PinnedGCHandle<byte[]>(_buffer)|};
+                var local = {|HSW1005:new GCHandle<SubjectPlugin>(this)|};
+                _ = {|HSW1005:new PinnedGCHandle<byte[]>(_buffer)|};
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TypedGCHandle_DisposedRegisteredOrWeak_IsSilent() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly byte[] _buffer = new byte[16];
+            private GCHandle<SubjectPlugin> _self;
+            private PinnedGCHandle<byte[]> _pinned;
+            private WeakGCHandle<SubjectPlugin> _weak;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _self = new GCHandle<SubjectPlugin>(this);
+                var pinned = new PinnedGCHandle<byte[]>(_buffer);
+                _pinned = pinned;
+                context.RegisterForDispose(new GCHandle<object>(new object()));
+                using var scoped = new PinnedGCHandle<byte[]>(_buffer);
+                _weak = new WeakGCHandle<SubjectPlugin>(this);
+                _ = new WeakGCHandle<SubjectPlugin>(this, trackResurrection: true);
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                _self.Dispose();
+                _pinned.Dispose();
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
     public Task TypeDescriptor_ProviderNeverRemoved_Reports() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
         public sealed class Shape { }
 
@@ -307,6 +357,73 @@ public sealed class ReleaseAnalyzerTests
                 _registration.Dispose();
                 _own.Dispose();
                 return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LinkedTokenSource_OnAHostTokenNeverDisposed_Reports() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly CancellationTokenSource _own = new();
+            private CancellationToken _stopping;
+            private CancellationTokenSource? _linked;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _stopping = cancellationToken;
+                _linked = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)|};
+                var local = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(_own.Token, _stopping)|};
+                local.Cancel();
+                {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource(_own.Token, CancellationToken.None, cancellationToken)|};
+                _ = {|HSW1007:CancellationTokenSource.CreateLinkedTokenSource([_own.Token, _stopping])|};
+                return Task.CompletedTask;
+            }
+
+            public override Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                _linked?.Cancel();
+                _own.Dispose();
+                return Task.CompletedTask;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LinkedTokenSource_DisposedOrOnOwnTokens_IsSilent() => PluginAnalyzerTest.VerifyAsync<ReleaseAnalyzer>(Usings + """
+        public sealed class SubjectPlugin : Plugin
+        {
+            private readonly CancellationTokenSource _own = new();
+            private CancellationTokenSource? _linked;
+
+            public override Task OnLoadAsync(IPluginContext context, CancellationToken cancellationToken)
+            {
+                _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _linked.Token.Register(() => { });
+                context.RegisterForDispose(CancellationTokenSource.CreateLinkedTokenSource(cancellationToken));
+                var kept = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _own.Token);
+                context.RegisterForDispose(kept);
+                using var scoped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                using (var block = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    block.Cancel();
+                }
+
+                var own = CancellationTokenSource.CreateLinkedTokenSource(_own.Token);
+                var token = _own.Token;
+                _ = CancellationTokenSource.CreateLinkedTokenSource(token, CancellationToken.None, default);
+                return Task.CompletedTask;
+            }
+
+            public override async Task OnFreeAsync(CancellationToken cancellationToken)
+            {
+                if (_linked is not null)
+                {
+                    await _linked.CancelAsync();
+                    _linked.Dispose();
+                }
+
+                _own.Dispose();
             }
         }
         """);
