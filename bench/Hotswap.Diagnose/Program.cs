@@ -99,7 +99,7 @@ internal static class Program
     /// <summary>The host diagnosing itself: <see cref="UnloadDiagnosers.HeapDump"/> in this process, once per run.</summary>
     private static async Task<int> SelfAsync(PluginVersionInfo stuck, int runs)
     {
-        IUnloadDiagnoser diagnoser = UnloadDiagnosers.HeapDump();
+        IUnloadDiagnoser diagnoser = UnloadDiagnosers.HeapDump(new HeapDumpOptions { MinimumInterval = TimeSpan.Zero }); // a dump every run
         using var process = Process.GetCurrentProcess();
         Console.WriteLine("run  diagnose (s)  dump write (ms)  longest stall seen by the host (ms)  peak working set before -> after (MB)  working set after a full GC (MB)  GC committed after (MB)  chain found");
         for (int run = 1; run <= runs; run++)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace Hotswap.Diagnostics;
@@ -9,8 +10,13 @@ namespace Hotswap.Diagnostics;
 /// <param name="folder">Where dumps go, or <see langword="null"/> for a private temporary folder.</param>
 /// <param name="keep">Whether dumps are kept after reading.</param>
 /// <param name="ends">How many objects of a chain to name at each end.</param>
-internal sealed class HeapDumpDiagnoser(string? folder, bool keep, int ends) : IUnloadDiagnoser
+/// <param name="interval">The shortest time between two dumps of the process.</param>
+internal sealed class HeapDumpDiagnoser(string? folder, bool keep, int ends, TimeSpan interval) : IUnloadDiagnoser
 {
+    // Process-wide: the pause is the whole process's, whichever host (or diagnoser) asks for it; two never overlap.
+    private static readonly Lock s_dumps = new();
+    private static long s_lastDump;
+
     public async Task<IReadOnlyDictionary<PluginVersionInfo, string>> DiagnoseAsync(UnloadDiagnosisArguments arguments, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -20,6 +26,21 @@ internal sealed class HeapDumpDiagnoser(string? folder, bool keep, int ends) : I
     }
 
     private Dictionary<PluginVersionInfo, string> Diagnose(IReadOnlyList<PluginVersionInfo> versions, CancellationToken cancellationToken)
+    {
+        lock (s_dumps)
+        {
+            if (s_lastDump != 0 && Stopwatch.GetElapsedTime(s_lastDump) is var since && since < interval)
+            {
+                string skipped = string.Create(CultureInfo.InvariantCulture, $"(not named: this process was dumped {since.TotalSeconds:0} s ago, and HeapDumpOptions.MinimumInterval is {interval}; 'hotswap diagnose {Environment.ProcessId}' dumps it now)");
+                return versions.Distinct().ToDictionary(static v => v, _ => skipped);
+            }
+
+            s_lastDump = Stopwatch.GetTimestamp();
+            return DumpAndFind(versions, cancellationToken);
+        }
+    }
+
+    private Dictionary<PluginVersionInfo, string> DumpAndFind(IReadOnlyList<PluginVersionInfo> versions, CancellationToken cancellationToken)
     {
         int processId = Environment.ProcessId;
         DiagnoseFindings? findings = null;

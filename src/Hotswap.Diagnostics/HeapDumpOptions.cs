@@ -16,6 +16,17 @@ public sealed class HeapDumpOptions
     /// <value><see langword="false"/> by default.</value>
     public bool KeepDump { get; set; }
 
+    /// <summary>
+    /// Gets or sets the shortest time between two heap dumps of this process: a version found stuck
+    /// sooner after the last dump (by any host of the process) is reported without one, and its
+    /// finding says when the last dump was and that <c>hotswap diagnose</c> takes one at once.
+    /// </summary>
+    /// <value>
+    /// 10 minutes by default, so that a host that leaks on every reload does not pause at every one;
+    /// <see cref="TimeSpan.Zero"/> for no limit.
+    /// </value>
+    public TimeSpan MinimumInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Gets or sets how many objects of a chain the finding names at each end; those between are counted.</summary>
     /// <value>8 by default: most chains are shorter, and a chain through a long list stays one readable line.</value>
     public int ChainEnds { get; set; } = 8;

@@ -21,13 +21,14 @@ public static class UnloadDiagnosers
     /// being written leaves it there.
     /// </para>
     /// </remarks>
-    /// <param name="options">Where the dump goes, whether it is kept, how long a chain is named; the defaults when <see langword="null"/>.</param>
+    /// <param name="options">Where the dump goes, whether it is kept, how often the process may be dumped, how long a chain is named; the defaults when <see langword="null"/>.</param>
     /// <returns>The diagnoser.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="HeapDumpOptions.ChainEnds"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="HeapDumpOptions.ChainEnds"/> is less than 1, or <see cref="HeapDumpOptions.MinimumInterval"/> is negative.</exception>
     public static IUnloadDiagnoser HeapDump(HeapDumpOptions? options = null)
     {
         options ??= new HeapDumpOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChainEnds, 1, nameof(options));
-        return new HeapDumpDiagnoser(options.DumpFolder, options.KeepDump, options.ChainEnds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MinimumInterval, TimeSpan.Zero, nameof(options));
+        return new HeapDumpDiagnoser(options.DumpFolder, options.KeepDump, options.ChainEnds, options.MinimumInterval);
     }
 }

@@ -11,7 +11,8 @@ namespace DiagnoseHost;
 /// <c>stuck pinned@V</c>, <c>unloaded clean@V</c> and <c>ready</c>, and waits for <c>exit</c>.
 /// With a fifth argument <c>self</c> the host diagnoses itself (<see cref="UnloadDiagnosers.HeapDump"/>): it
 /// also prints <c>cause ...</c>, the stuck report's cause on one line, and is ready once its status
-/// file carries that cause.
+/// file carries that cause. With a sixth, <c>twice</c>, it then publishes the pinner once more and
+/// reloads, so that the second version is stuck too, and prints <c>cause2 ...</c>, that report's cause.
 /// </summary>
 internal static class Program
 {
@@ -22,12 +23,14 @@ internal static class Program
         string cleanBuild = args[2];
         string mode = args[3];
         bool self = args.Length > 4 && args[4] == "self";
+        bool twice = args.Length > 5 && args[5] == "twice";
         Directory.CreateDirectory(root);
         var clock = new SteppingClock();
         PublishResult pinnedOld = await PluginPublisher.PublishAsync(pinnerBuild, root, "pinned", new PublishOptions { TimeProvider = clock });
         PublishResult cleanOld = await PluginPublisher.PublishAsync(cleanBuild, root, "clean", new PublishOptions { TimeProvider = clock });
 
         var stuck = new TaskCompletionSource<UnloadStuckEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stuckAgain = new TaskCompletionSource<UnloadStuckEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         var unloaded = new Dictionary<string, TaskCompletionSource<string>>
         {
             ["pinned"] = new(TaskCreationOptions.RunContinuationsAsynchronously),
@@ -35,7 +38,13 @@ internal static class Program
         };
         using var statusWritten = new StatusWatch(root);
         await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = root, UnloadTimeout = TimeSpan.FromSeconds(2), UnloadDiagnoser = self ? UnloadDiagnosers.HeapDump() : null });
-        host.UnloadStuck += (_, e) => stuck.TrySetResult(e);
+        host.UnloadStuck += (_, e) =>
+        {
+            if (!stuck.TrySetResult(e))
+            {
+                stuckAgain.TrySetResult(e);
+            }
+        };
         host.Unloaded += (_, e) => unloaded[e.Version.PluginName].TrySetResult($"{e.Version.PluginName}@{e.Version.Version}");
         (await host.LoadAsync(mode)).EnsureSuccess();
         PinFromHost(host, mode);
@@ -60,6 +69,13 @@ internal static class Program
         }
 
         Console.WriteLine("unloaded " + await unloaded["clean"].Task.WaitAsync(TimeSpan.FromMinutes(1)));
+        if (twice)
+        {
+            await PluginPublisher.PublishAsync(pinnerBuild, root, "pinned", new PublishOptions { TimeProvider = clock });
+            (await host.ReloadAsync()).EnsureSuccess();
+            Console.WriteLine("cause2 " + (await stuckAgain.Task.WaitAsync(TimeSpan.FromMinutes(1))).Cause.ReplaceLineEndings(" "));
+        }
+
         Console.WriteLine("ready");
         while (Console.ReadLine() is { } line && line != "exit")
         {

@@ -182,6 +182,19 @@ public sealed class DiagnoseCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task SelfDiagnosis_ASecondVersionStuckSoonAfterTheFirst_IsReportedWithoutASecondPause()
+    {
+        await using DiagnoseHostProcess host = await DiagnoseHostProcess.StartAsync(HostRoot(), "event", selfDiagnose: true, twice: true);
+
+        Assert.Contains(" What holds it: static field TestContracts.HostEvents.Tick -> ", host.Cause);
+        string second = host.SecondCause!;
+        Assert.Matches(@" What holds it: \(not named: this process was dumped \d+ s ago, and HeapDumpOptions\.MinimumInterval is 00:10:00; 'hotswap diagnose \d+' dumps it now\)$", second);
+        Assert.Contains($"'hotswap diagnose {host.ProcessId}'", second);
+        Assert.DoesNotContain("(heap dump of process", second);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task Diagnose_NoSuchProcess_FailsWithOneLine()
     {
         CliResult result = await CliRunner.RunAsync("diagnose", "2147483647", "--json");

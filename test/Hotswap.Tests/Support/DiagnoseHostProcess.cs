@@ -34,14 +34,18 @@ public sealed class DiagnoseHostProcess : IAsyncDisposable
     /// <summary>Gets the cause of the stuck report, on one line, when the host diagnosed itself; otherwise null.</summary>
     public string? Cause { get; private set; }
 
+    /// <summary>Gets the cause of the second version's stuck report, when the host was asked to swap twice; otherwise null.</summary>
+    public string? SecondCause { get; private set; }
+
     /// <summary>Starts the host and waits until it printed <c>ready</c>.</summary>
     /// <param name="pluginsRoot">A folder for the host's plugins root.</param>
     /// <param name="mode">How the pinned version is pinned: event, timer, thread, gchandle, typedescriptor, cache, exception, none.</param>
     /// <param name="selfDiagnose">Whether the host names what holds its stuck version itself (UnloadDiagnosers.HeapDump()); it is then ready once its status file has the cause.</param>
-    public static async Task<DiagnoseHostProcess> StartAsync(string pluginsRoot, string mode, bool selfDiagnose = false)
+    /// <param name="twice">Whether the host then swaps the pinned plugin once more, so that a second version is stuck soon after the first.</param>
+    public static async Task<DiagnoseHostProcess> StartAsync(string pluginsRoot, string mode, bool selfDiagnose = false, bool twice = false)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { Fixtures.PathOf("diagnose-host"), pluginsRoot, Fixtures.PathOf(Fixtures.Pinner), Fixtures.PathOf(Fixtures.GreeterV1), mode, selfDiagnose ? "self" : "" })
+        foreach (string argument in new[] { Fixtures.PathOf("diagnose-host"), pluginsRoot, Fixtures.PathOf(Fixtures.Pinner), Fixtures.PathOf(Fixtures.GreeterV1), mode, selfDiagnose ? "self" : "", twice ? "twice" : "" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -56,6 +60,11 @@ public sealed class DiagnoseHostProcess : IAsyncDisposable
             if (selfDiagnose)
             {
                 host.Cause = (await host.WaitForAsync(static l => l.StartsWith("cause ", StringComparison.Ordinal)))["cause ".Length..];
+            }
+
+            if (twice)
+            {
+                host.SecondCause = (await host.WaitForAsync(static l => l.StartsWith("cause2 ", StringComparison.Ordinal)))["cause2 ".Length..];
             }
 
             await host.WaitForAsync(static l => l == "ready");
