@@ -25,19 +25,12 @@ public sealed class UnloadDiagnosisTests : IDisposable
         PublishResult sticky = await _root.PublishAsync(Fixtures.Sticky, "sticky");
         PublishResult other = await _root.PublishAsync(Fixtures.Sticky, "other");
         await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
-        await using PluginHost host = _root.CreateHost(o =>
-        {
-            o.TimeProvider = time;
-            o.UnloadTimeout = TimeSpan.FromSeconds(5);
-            o.UnloadDiagnoser = diagnoser;
-        });
+        await using PluginHost host = CreateHost(time, diagnoser);
         var observer = new HostObserver(host);
         try
         {
             (await host.LoadAsync()).EnsureSuccess();
-            Directory.Delete(_root.PluginDirectory("sticky"), recursive: true);
-            Directory.Delete(_root.PluginDirectory("other"), recursive: true);
-            (await host.ReloadAsync()).EnsureSuccess();
+            await RetireAsync(host, "sticky", "other");
 
             IReadOnlyList<PluginVersionInfo> asked = await time.AdvanceUntilAsync(diagnoser.Called, s_step);
 
@@ -82,18 +75,12 @@ public sealed class UnloadDiagnosisTests : IDisposable
         var diagnoser = new FailingDiagnoser();
         PublishResult first = await _root.PublishAsync(Fixtures.Sticky, "first");
         PublishResult second = await _root.PublishAsync(Fixtures.Sticky, "second");
-        await using PluginHost host = _root.CreateHost(o =>
-        {
-            o.TimeProvider = time;
-            o.UnloadTimeout = TimeSpan.FromSeconds(5);
-            o.UnloadDiagnoser = diagnoser;
-        });
+        await using PluginHost host = CreateHost(time, diagnoser);
         var observer = new HostObserver(host);
         try
         {
             (await host.LoadAsync()).EnsureSuccess();
-            Directory.Delete(_root.PluginDirectory("first"), recursive: true);
-            (await host.ReloadAsync()).EnsureSuccess();
+            await RetireAsync(host, "first");
 
             // Thrown before it returns a task.
             UnloadStuckEventArgs firstReport = await time.AdvanceUntilAsync(observer.WhenStuck("first", first.Version), s_step);
@@ -103,8 +90,7 @@ public sealed class UnloadDiagnosisTests : IDisposable
             Assert.Equal([new PluginVersionInfo("first", first.Version)], host.StuckVersions);
 
             // A later version, after the first diagnosis ended: asked again. Its task faults with the diagnoser's own timeout, which is not the host's.
-            Directory.Delete(_root.PluginDirectory("second"), recursive: true);
-            (await host.ReloadAsync()).EnsureSuccess();
+            await RetireAsync(host, "second");
             UnloadStuckEventArgs secondReport = await time.AdvanceUntilAsync(observer.WhenStuck("second", second.Version), s_step);
 
             Assert.Equal(2, diagnoser.Calls);
@@ -122,18 +108,12 @@ public sealed class UnloadDiagnosisTests : IDisposable
         var time = new ManualTimeProvider();
         var diagnoser = new GatedDiagnoser();
         PublishResult sticky = await _root.PublishAsync(Fixtures.Sticky, "sticky");
-        PluginHost host = _root.CreateHost(o =>
-        {
-            o.TimeProvider = time;
-            o.UnloadTimeout = TimeSpan.FromSeconds(5);
-            o.UnloadDiagnoser = diagnoser;
-        });
+        PluginHost host = CreateHost(time, diagnoser);
         var observer = new HostObserver(host);
         try
         {
             (await host.LoadAsync()).EnsureSuccess();
-            Directory.Delete(_root.PluginDirectory("sticky"), recursive: true);
-            (await host.ReloadAsync()).EnsureSuccess();
+            await RetireAsync(host, "sticky");
             await time.AdvanceUntilAsync(diagnoser.Called, s_step);
 
             await host.DisposeAsync();
@@ -155,16 +135,10 @@ public sealed class UnloadDiagnosisTests : IDisposable
         var time = new ManualTimeProvider();
         var diagnoser = new GatedDiagnoser();
         PublishResult sticky = await _root.PublishAsync(Fixtures.Sticky, "sticky");
-        await using PluginHost host = _root.CreateHost(o =>
-        {
-            o.TimeProvider = time;
-            o.UnloadTimeout = TimeSpan.FromSeconds(5);
-            o.UnloadDiagnoser = diagnoser;
-        });
+        await using PluginHost host = CreateHost(time, diagnoser);
         var observer = new HostObserver(host);
         (await host.LoadAsync()).EnsureSuccess();
-        Directory.Delete(_root.PluginDirectory("sticky"), recursive: true);
-        (await host.ReloadAsync()).EnsureSuccess();
+        await RetireAsync(host, "sticky");
         await time.AdvanceUntilAsync(diagnoser.Called, s_step);
 
         // What held it lets go while the diagnoser works: the context goes.
@@ -191,18 +165,12 @@ public sealed class UnloadDiagnosisTests : IDisposable
         var time = new ManualTimeProvider();
         var diagnoser = new GatedDiagnoser();
         PublishResult sticky = await _root.PublishAsync(Fixtures.Sticky, "sticky");
-        await using PluginHost host = _root.CreateHost(o =>
-        {
-            o.TimeProvider = time;
-            o.UnloadTimeout = TimeSpan.FromSeconds(5);
-            o.UnloadDiagnoser = diagnoser;
-        });
+        await using PluginHost host = CreateHost(time, diagnoser);
         var observer = new HostObserver(host);
         try
         {
             (await host.LoadAsync()).EnsureSuccess();
-            Directory.Delete(_root.PluginDirectory("sticky"), recursive: true);
-            (await host.ReloadAsync()).EnsureSuccess();
+            await RetireAsync(host, "sticky");
             await time.AdvanceUntilAsync(diagnoser.Called, s_step);
             Task<UnloadStuckEventArgs> stuck = observer.WhenStuck("sticky", sticky.Version);
 
@@ -221,6 +189,24 @@ public sealed class UnloadDiagnosisTests : IDisposable
         {
             HostEvents.UnsubscribeAll();
         }
+    }
+
+    private PluginHost CreateHost(ManualTimeProvider time, IUnloadDiagnoser diagnoser) => _root.CreateHost(o =>
+    {
+        o.TimeProvider = time;
+        o.UnloadTimeout = TimeSpan.FromSeconds(5);
+        o.UnloadDiagnoser = diagnoser;
+    });
+
+    /// <summary>Removes these plugins and reloads: their versions retire and, pinned, will be found stuck.</summary>
+    private async Task RetireAsync(PluginHost host, params string[] plugins)
+    {
+        foreach (string plugin in plugins)
+        {
+            Directory.Delete(_root.PluginDirectory(plugin), recursive: true);
+        }
+
+        (await host.ReloadAsync()).EnsureSuccess();
     }
 
     /// <summary>Records each question and answers once the test says so.</summary>
