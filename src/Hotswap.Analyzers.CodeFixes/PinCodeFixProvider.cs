@@ -21,7 +21,7 @@ namespace Hotswap.Analyzers.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PinCodeFixProvider))]
 [Shared]
-public sealed class PinCodeFixProvider : CodeFixProvider
+internal sealed class PinCodeFixProvider : CodeFixProvider
 {
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ["HSW1001", "HSW1002", "HSW1007"];

@@ -15,7 +15,7 @@ namespace Hotswap.Analyzers;
 /// local) anywhere in the outermost type that subscribes (partial parts and nested types included).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HostEventAnalyzer : DiagnosticAnalyzer
+internal sealed class HostEventAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [PinDiagnostics.HostEvent];

@@ -12,7 +12,7 @@ namespace Hotswap.Analyzers;
 /// (<c>HostApp.Cache.Add(value)</c> and the other adding methods of collections).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HostStaticCacheAnalyzer : DiagnosticAnalyzer
+internal sealed class HostStaticCacheAnalyzer : DiagnosticAnalyzer
 {
     private static readonly ImmutableHashSet<string> s_adders = ImmutableHashSet.Create(
         "Add", "AddRange", "AddOrUpdate", "GetOrAdd", "TryAdd", "Insert", "InsertRange", "Push", "Enqueue", "Set", "SetValue", "TryUpdate", "AddFirst", "AddLast", "Prepend", "Append");

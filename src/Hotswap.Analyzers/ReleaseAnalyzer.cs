@@ -23,7 +23,7 @@ namespace Hotswap.Analyzers;
 /// not followed and not reported: the rules prefer silence to a false alarm.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ReleaseAnalyzer : DiagnosticAnalyzer
+internal sealed class ReleaseAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

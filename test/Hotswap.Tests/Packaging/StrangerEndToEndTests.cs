@@ -92,6 +92,32 @@ public sealed class StrangerEndToEndTests : IClassFixture<PackedFeed>
     }
 
     [Fact]
+    public async Task NewPlugin_ThatPinsItsVersion_GetsTheAnalyzerWarningFromTheAbstractionsPackage()
+    {
+        string work = NewStrangerFolder();
+        await NewAsync(work, "hotswap-contract", "-n", "Pins.Contracts");
+        await NewAsync(work, "hotswap-plugin", "-n", "Leaky", "--contract", "Pins.Contracts");
+        await File.WriteAllTextAsync(Path.Combine(work, "Leaky", "Exit.cs"), """
+            namespace Leaky;
+
+            internal static class Exit
+            {
+                public static void Watch() => AppDomain.CurrentDomain.ProcessExit += OnExit;
+
+                private static void OnExit(object? sender, EventArgs e)
+                {
+                }
+            }
+            """);
+
+        CliResult build = await PackedFeed.RunAsync(work, "dotnet", "build", "Leaky", "--nologo", "-nodeReuse:false");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Matches(@"Exit\.cs\(5,\d+\): warning HSW1001: ", build.Stdout);
+        AssertNothingReferencesTheRepository(work);
+    }
+
+    [Fact]
     public void Packages_EveryOneHasReadmeLicenseRepositoryCommitAndSymbols_TheGeneratorAndThePluginAnalyzersAreAnalyzers()
     {
         Assert.Equal(["Hotswap", "Hotswap.Abstractions", "Hotswap.AspNetCore", "Hotswap.Cli", "Hotswap.Diagnostics", "Hotswap.Fleet", "Hotswap.Generators", "Hotswap.Hosting", "Hotswap.Templates"], _feed.PackageIds);
