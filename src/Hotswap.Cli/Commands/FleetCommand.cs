@@ -385,7 +385,7 @@ internal static class FleetCommand
             foreach (FleetHostStatus host in status.Hosts)
             {
                 cli.Line(host.IsLive
-                    ? $"{host.HostId}: {string.Join(", ", host.Serving)}{(host.Stuck.Count == 0 ? "" : $"; stuck {string.Join(", ", host.Stuck)}")}{(host.LastError is null ? "" : $"; last error {host.LastError}")}{(host.IsHealthy == false ? $"; unhealthy since {host.HealthSince:u}: {host.HealthReason}" : "")}{string.Concat(host.RolledBack.Select(static r => $"; rolled back {r.PluginName}@{r.Version}: {r.Reason}"))}"
+                    ? $"{host.HostId}: {string.Join(", ", host.Serving)}{(host.Stuck.Count == 0 ? "" : $"; stuck {string.Join(", ", host.Stuck.Select(s => host.StuckCauses.TryGetValue(s, out string? cause) ? $"{s} ({CliOutput.OneLine(cause)})" : s))}")}{(host.LastError is null ? "" : $"; last error {host.LastError}")}{(host.IsHealthy == false ? $"; unhealthy since {host.HealthSince:u}: {host.HealthReason}" : "")}{string.Concat(host.RolledBack.Select(static r => $"; rolled back {r.PluginName}@{r.Version}: {r.Reason}"))}"
                     : $"{host.HostId}: gone (no registration: its lease expired or was revoked)");
             }
         }

@@ -25,6 +25,7 @@ public sealed class FleetAgent : IAsyncDisposable
     private readonly HttpClient? _ownedClient;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PluginVersionInfo, string> _stuckCauses = new();
 
     // The newest desired state followed (reconciled or not) and the download in flight, if any: a
     // newer state that changes that download's plugin's target cancels it (docs/fleet.md, "The agent's rules").
@@ -541,7 +542,7 @@ public sealed class FleetAgent : IAsyncDisposable
             ProcessId = Environment.ProcessId,
             Serving = serving,
             LastError = _lastError,
-            Stuck = [.. _host.StuckVersions.Select(static v => new ServedVersion(v.PluginName, v.Version))],
+            Stuck = StuckVersions(),
             Health = Volatile.Read(ref _health),
             RolledBack = RolledBackVersions(),
             AppliedRevision = Volatile.Read(ref _appliedRevision),
@@ -686,8 +687,26 @@ public sealed class FleetAgent : IAsyncDisposable
         return failing.Count == 0 ? "The health check reported Unhealthy." : string.Join("; ", failing);
     }
 
+    /// <summary>The host's stuck versions, each with the cause it was reported with; causes of versions no longer stuck are forgotten.</summary>
+    private List<ServedVersion> StuckVersions()
+    {
+        IReadOnlyList<PluginVersionInfo> stuck = _host.StuckVersions;
+        foreach (PluginVersionInfo gone in _stuckCauses.Keys.Except(stuck))
+        {
+            _stuckCauses.TryRemove(gone, out _);
+        }
+
+        return [.. stuck.Select(v => new ServedVersion(v.PluginName, v.Version) { Cause = _stuckCauses.GetValueOrDefault(v) })];
+    }
+
     private void OnHostChanged(object? sender, EventArgs e)
     {
+        if (e is UnloadStuckEventArgs { StillDraining: false } stuck)
+        {
+            // Before the registration is written: it names the cause with the version.
+            _stuckCauses[stuck.Version] = stuck.Cause;
+        }
+
         // A reload the agent did not start (the watcher, an operator), a rollback or a stuck
         // version: the registration says so soon. Best effort: the next reconcile writes it again.
         lock (_gate)

@@ -85,10 +85,14 @@ internal sealed record RolloutRecord
     public bool Admits(string hostId) => State is RolloutState.Running or RolloutState.Paused && Admitted.Contains(hostId, StringComparer.Ordinal);
 }
 
-/// <summary>A plugin version a host serves, in its registration.</summary>
+/// <summary>A plugin version a host serves (or holds stuck), in its registration.</summary>
 /// <param name="Plugin">The plugin's name.</param>
 /// <param name="Version">The version its live generation serves.</param>
-internal sealed record ServedVersion(string Plugin, string Version);
+internal sealed record ServedVersion(string Plugin, string Version)
+{
+    /// <summary>Gets, for a stuck version, the cause the host reported it with (<see cref="UnloadStuckEventArgs.Cause"/>); absent otherwise.</summary>
+    public string? Cause { get; init; }
+}
 
 /// <summary>An error as a host reports it: the plugin, the phase and the file, and what happened.</summary>
 /// <param name="Plugin">The plugin it concerns.</param>

@@ -132,6 +132,9 @@ public sealed record FleetHostStatus(
     /// <summary>Gets when the host's health check first gave its current answer (the host's clock).</summary>
     public DateTimeOffset? HealthSince { get; init; }
 
+    /// <summary>Gets, for each of <see cref="Stuck"/> (<c>plugin@version</c>), the cause the host reported it stuck with: what holds it, when the host names it (<see cref="PluginHostOptions.UnloadDiagnoser"/>).</summary>
+    public IReadOnlyDictionary<string, string> StuckCauses { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Gets the versions the host rolled back by itself, the latest of each plugin.</summary>
     public IReadOnlyList<FleetRolledBackStatus> RolledBack { get; init; } = [];
 
@@ -145,6 +148,7 @@ public sealed record FleetHostStatus(
         host.AppliedRevision,
         host.UpdatedAt)
     {
+        StuckCauses = host.Stuck.Where(static s => s.Cause is not null).DistinctBy(static s => (s.Plugin, s.Version)).ToDictionary(static s => s.Plugin + "@" + s.Version, static s => s.Cause!, StringComparer.Ordinal),
         IsHealthy = host.Health?.Healthy,
         HealthReason = host.Health?.Reason,
         HealthSince = host.Health?.Since,

@@ -174,6 +174,42 @@ public sealed class FleetAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task Registration_ListsAStuckVersion_WithTheCauseTheHostReportedIt_AndFleetStatusShowsIt()
+    {
+        var time = new ManualTimeProvider();
+        PublishResult sticky = await _root.PublishAsync(Fixtures.Sticky, "sticky");
+        await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
+        await using PluginHost host = _root.CreateHost(o =>
+        {
+            o.TimeProvider = time;
+            o.UnloadTimeout = TimeSpan.FromSeconds(5);
+        });
+        var observer = new HostObserver(host);
+        try
+        {
+            (await host.LoadAsync()).EnsureSuccess();
+            await using FleetStore store = NewStore();
+            await using FleetAgent agent = NewAgent(host, "h1");
+            await agent.StartAsync();
+            await WaitForRegistrationAsync(store, "h1", static _ => true);
+
+            Directory.Delete(_root.PluginDirectory("sticky"), recursive: true);
+            (await host.ReloadAsync()).EnsureSuccess();
+            UnloadStuckEventArgs report = await time.AdvanceUntilAsync(observer.WhenStuck("sticky", sticky.Version), TimeSpan.FromMilliseconds(250));
+
+            HostRecord registered = await WaitForRegistrationAsync(store, "h1", static r => r.Stuck.Count > 0);
+            ServedVersion stuck = Assert.Single(registered.Stuck);
+            Assert.Equal(("sticky", sticky.Version, report.Cause), (stuck.Plugin, stuck.Version, stuck.Cause));
+            FleetHostStatus status = FleetHostStatus.Live(registered);
+            Assert.Equal(report.Cause, status.StuckCauses[$"sticky@{sticky.Version}"]);
+        }
+        finally
+        {
+            TestContracts.HostEvents.UnsubscribeAll();
+        }
+    }
+
+    [Fact]
     public async Task NewPluginRefusedAtLoad_ItsCurrentIsRemovedAgain_SoTheHostsNextReloadsStillWork()
     {
         await _root.PublishAsync(Fixtures.GreeterV1, "alpha");
