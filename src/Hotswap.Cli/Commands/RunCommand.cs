@@ -11,7 +11,8 @@ internal static class RunCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         Argument<string> root = CommonOptions.PluginsRoot();
-        var command = new Command("run", "Run a host on a plugins root: load, watch, reload, and print what happens, until Ctrl+C.") { root };
+        var diagnose = new Option<bool>("--diagnose-stuck") { Description = "When a version is reported stuck, dump this host's heap and name what holds it in the report (the host pauses for the dump; at most one every 10 minutes)." };
+        var command = new Command("run", "Run a host on a plugins root: load, watch, reload, and print what happens, until Ctrl+C.") { root, diagnose };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             string pluginsRoot = Path.GetFullPath(parse.GetValue(root)!);
@@ -22,7 +23,12 @@ internal static class RunCommand
                 return ExitCodes.Failed;
             }
 
-            await using PluginHost host = PluginHost.Create(new PluginHostOptions { PluginsRoot = pluginsRoot, Watch = true });
+            await using PluginHost host = PluginHost.Create(new PluginHostOptions
+            {
+                PluginsRoot = pluginsRoot,
+                Watch = true,
+                UnloadDiagnoser = parse.GetValue(diagnose) ? Hotswap.Diagnostics.UnloadDiagnosers.HeapDump() : null,
+            });
             host.Reloaded += (_, e) => stdout.WriteLine(e.Result);
             host.ReloadFailed += (_, e) => stderr.WriteLine(e.Result);
             host.Unloaded += (_, e) => stdout.WriteLine($"unloaded {e.Version} ({e.Elapsed.TotalMilliseconds:0} ms after Unload)");

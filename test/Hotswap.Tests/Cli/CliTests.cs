@@ -191,6 +191,44 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_DiagnoseStuck_TheStuckReportNamesTheTimerThatHoldsTheOldVersion()
+    {
+        PublishResult v1 = await _root.PublishAsync(Fixtures.TimerLeak, "leaky");
+        using Process hostProcess = CliRunner.Start("run", _root.PluginsRoot, "--diagnose-stuck");
+        try
+        {
+            while (await hostProcess.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2)) is { } line && !line.StartsWith("Host running", StringComparison.Ordinal))
+            {
+            }
+
+            // Drained from now on: createdump writes to the host's stdout too.
+            Task<string> rest = hostProcess.StandardOutput.ReadToEndAsync();
+            await _root.PublishAsync(Fixtures.TimerLeak, "leaky"); // the watcher reloads; v1 retires, held by its timer
+            string? stuck = null;
+            while (await hostProcess.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2)) is { } line)
+            {
+                if (line.StartsWith($"STUCK leaky@{v1.Version}: ", StringComparison.Ordinal))
+                {
+                    stuck = line;
+                    break;
+                }
+            }
+
+            Assert.NotNull(stuck);
+            Assert.Contains(" What holds it: static field System.Threading.TimerQueue.Instances -> ", stuck);
+            Assert.Contains("[calls TimerLeak.TimerLeakPlugin.OnTick]", stuck);
+            Assert.Contains($"(TimerLeak.dll, leaky@{v1.Version})", stuck);
+            Assert.Contains($"(heap dump of process {hostProcess.Id}; the host was paused ", stuck);
+            GC.KeepAlive(rest);
+        }
+        finally
+        {
+            hostProcess.Kill(entireProcessTree: true);
+            await hostProcess.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public async Task UsageErrorsAndHelp_HaveTheirExitCodes()
     {
         CliResult missing = await CliRunner.RunAsync("build");

@@ -26,6 +26,9 @@ public static class Fixtures
     public const string ContractCopy = "ContractCopy";
     public const string Sticky = "Sticky";
     public const string JsonUser = "JsonUser";
+
+    /// <summary>Never disposes the timer it starts: each version stays in memory; needs only Hotswap.Abstractions.</summary>
+    public const string TimerLeak = "TimerLeak";
     public const string SqliteUser = "SqliteUser";
     public const string ChainAlphaV1 = "ChainAlpha.V1";
     public const string ChainAlphaV2 = "ChainAlpha.V2";
