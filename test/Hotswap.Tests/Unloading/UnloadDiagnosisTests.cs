@@ -116,7 +116,7 @@ public sealed class UnloadDiagnosisTests : IDisposable
             await RetireAsync(host, "sticky");
             await time.AdvanceUntilAsync(diagnoser.Called, s_step);
 
-            await host.DisposeAsync();
+            await host.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1)); // bounded: a disposal that waited for the diagnoser would hang here
 
             Assert.True(diagnoser.Token.IsCancellationRequested);
             UnloadStuckEventArgs report = Assert.Single(observer.Stuck, e => e.Version.PluginName == "sticky");
